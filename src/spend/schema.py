@@ -1,0 +1,99 @@
+"""The canonical tables: column names, types and meanings in one place.
+
+`enforce(frame, TABLE)` orders the columns, adds missing optional ones as nulls and
+fails loudly when a required column is absent. Money is exact: `amount_gbp` holds
+`decimal.Decimal` values with two places (Parquet/DuckDB type DECIMAL(18, 2)); never floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    arrow_type: pa.DataType
+    required: bool
+    description: str
+
+
+AMOUNT_TYPE = pa.decimal128(18, 2)
+
+PAYMENTS: tuple[Field, ...] = (
+    Field("publisher", pa.string(), False, "Publishing body, from the file's Entity/Body column or given by the user"),
+    Field("department_family", pa.string(), False, "Department family as published (e.g. 'Department of Health')"),
+    Field("payment_date", pa.date32(), False, "Date of payment (ISO); null only when the publisher left it blank"),
+    Field("expense_type", pa.string(), False, "Expense type as published"),
+    Field("expense_area", pa.string(), False, "Expense area as published"),
+    Field("supplier_name_raw", pa.string(), True, "Supplier exactly as published, codes and all"),
+    Field("supplier_code", pa.string(), False, "A code glued onto the supplier name (e.g. 'UK0479435601', '03529700')"),
+    Field("vat_number", pa.string(), False, "Supplier VAT registration number where published"),
+    Field("company_number", pa.string(), False, "Companies House number where published or glued onto the name"),
+    Field("transaction_id", pa.string(), False, "Transaction number/reference as published"),
+    Field("amount_gbp", AMOUNT_TYPE, True, "Amount in pounds, exact to the penny; negative for credits"),
+    # Optional columns some publishers add; kept rather than dropped.
+    Field("description", pa.string(), False, "Free-text description of the spend"),
+    Field("invoice_number", pa.string(), False, "Publisher's invoice or purchase invoice number"),
+    Field("supplier_postcode", pa.string(), False, "Supplier post code"),
+    Field("supplier_type", pa.string(), False, "Publisher's supplier type (e.g. 'VENDOR')"),
+    Field("supplier_ref", pa.string(), False, "Publisher's own supplier identifier"),
+    Field("contract_number", pa.string(), False, "Contract number"),
+    Field("project_code", pa.string(), False, "Project code"),
+    Field("expenditure_code", pa.string(), False, "Publisher's expenditure (ledger) code"),
+    Field("expenditure_type", pa.string(), False, "Capital/revenue or programme/administration as published"),
+    Field("cost_centre", pa.string(), False, "Cost centre"),
+    Field("report_period", pa.string(), False, "Reporting month as printed in the file (e.g. 'Jun-20')"),
+    # Raw values beside the clean ones, for audit.
+    Field("payment_date_raw", pa.string(), False, "The date cell as published"),
+    Field("amount_raw", pa.string(), True, "The amount cell as published"),
+    Field("row_warnings", pa.string(), False, "Anything odd about a kept row (e.g. 'date blank')"),
+    # Provenance.
+    Field("source_file", pa.string(), True, "Path of the publisher's file as given to the parser"),
+    Field("source_sha256", pa.string(), True, "sha256 of the file's bytes"),
+    Field("source_locator", pa.string(), True, "Where the row is in the file: 'row 12', \"sheet 'Sheet1' row 12\", 'page 3 line 14'"),
+)
+
+REJECTS: tuple[Field, ...] = (
+    Field("source_file", pa.string(), True, "Path of the file"),
+    Field("source_sha256", pa.string(), True, "sha256 of the file's bytes"),
+    Field("source_locator", pa.string(), True, "Where the row is in the file"),
+    Field("reason", pa.string(), True, "Why the row was not kept"),
+    Field("raw", pa.string(), True, "The row's cells as published, joined with ' | '"),
+)
+
+
+class SchemaError(Exception):
+    """A frame does not match its table definition (a bug, not bad input)."""
+
+
+def column_names(table: tuple[Field, ...]) -> list[str]:
+    return [f.name for f in table]
+
+
+def enforce(frame: pd.DataFrame, table: tuple[Field, ...]) -> pd.DataFrame:
+    """Return `frame` with exactly the table's columns, in order; add absent optional ones as nulls."""
+    missing = [f.name for f in table if f.required and f.name not in frame.columns]
+    if missing:
+        raise SchemaError(f"missing required column(s): {', '.join(missing)}")
+    extra = [c for c in frame.columns if c not in {f.name for f in table}]
+    if extra:
+        raise SchemaError(f"unexpected column(s): {', '.join(extra)}")
+    out = frame.copy()
+    for f in table:
+        if f.name not in out.columns:
+            out[f.name] = None
+    return out[column_names(table)]
+
+
+def arrow_schema(table: tuple[Field, ...]) -> pa.Schema:
+    return pa.schema([pa.field(f.name, f.arrow_type, nullable=not f.required) for f in table])
+
+
+def to_arrow(frame: pd.DataFrame, table: tuple[Field, ...]) -> pa.Table:
+    """Convert an enforced frame to Arrow with the table's exact types (Decimal stays Decimal)."""
+    frame = enforce(frame, table)
+    return pa.Table.from_pandas(frame, schema=arrow_schema(table), preserve_index=False)
