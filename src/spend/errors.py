@@ -59,3 +59,7 @@ class SummaryNotTransactions(SpendError):
 
 class AmbiguousDates(SpendError):
     """A date column could be read day-first or month-first and nothing in it decides which."""
+
+
+class AmbiguousHeader(SpendError):
+    """Two columns of one header mean the same thing, so a value could come from either."""

@@ -1,0 +1,133 @@
+"""Readers turn a file's bytes into sheets of text cells with locators. No interpretation here.
+
+Every physical row becomes a `RawRow`, blank ones included, so that the parser can account for
+each (rows read = kept + rejected + non-data).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+import openpyxl
+import xlrd
+
+from .errors import CorruptFile
+from .sniff import decode_text
+
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+@dataclass
+class RawRow:
+    cells: list[str]
+    locator: str
+    nondata: str | None = None  # set by a reader that already knows (e.g. a PDF header's second line)
+
+
+@dataclass
+class Sheet:
+    name: str | None
+    rows: list[RawRow] = field(default_factory=list)
+
+
+@dataclass
+class RawFile:
+    format: str
+    sheets: list[Sheet]
+    encoding: str | None = None
+
+
+def excel_cell_text(value) -> str:
+    """A spreadsheet cell -> text the parser reads like a CSV cell.
+
+    Dates become ISO; floats lose binary noise (0.30000000000000004 -> '0.3') but keep every
+    published digit; whole floats lose '.0' (transaction ids stored as numbers).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        text = repr(round(value, 6))
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
+def _pick_delimiter(text: str) -> str:
+    sample = text[:20000].splitlines()[:30]
+    best, best_score = ",", -1
+    for d in _DELIMITERS:
+        counts = [line.count(d) for line in sample if line.strip()]
+        if not counts:
+            continue
+        # Lines that carry the most common non-zero count: a real delimiter is consistent.
+        common = max(set(counts), key=counts.count)
+        score = counts.count(common) * (1 if common else 0) * min(common, 50)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_csv_text(data: bytes, source: str) -> RawFile:
+    text, encoding = decode_text(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_pick_delimiter(text))
+    rows: list[RawRow] = []
+    try:
+        start = 1
+        for cells in reader:
+            # csv.line_num is the physical line the record ends on; a record starts after the last one.
+            rows.append(RawRow(cells, f"line {start}" if reader.line_num == start else f"lines {start}-{reader.line_num}"))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise CorruptFile(source, f"CSV cannot be read at line {reader.line_num}: {e}") from None
+    return RawFile("csv", [Sheet(None, rows)], encoding)
+
+
+def read_xlsx(data: bytes, source: str) -> RawFile:
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a damaged container
+        raise CorruptFile(source, f"the XLSX cannot be opened ({type(e).__name__}: {e})") from None
+    sheets = []
+    try:
+        for ws in wb.worksheets:
+            rows = []
+            for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                rows.append(RawRow([excel_cell_text(v) for v in values], f"sheet {ws.title!r} row {n}"))
+            sheets.append(Sheet(ws.title, rows))
+    except Exception as e:
+        raise CorruptFile(source, f"the XLSX is damaged ({type(e).__name__}: {e})") from None
+    finally:
+        wb.close()
+    return RawFile("xlsx", sheets)
+
+
+def read_xls(data: bytes, source: str) -> RawFile:
+    try:
+        book = xlrd.open_workbook(file_contents=data)
+    except Exception as e:
+        raise CorruptFile(source, f"the XLS cannot be opened ({type(e).__name__}: {e})") from None
+    sheets = []
+    for sh in book.sheets():
+        rows = []
+        for r in range(sh.nrows):
+            cells = []
+            for c in sh.row(r):
+                if c.ctype == xlrd.XL_CELL_DATE:
+                    cells.append(excel_cell_text(xlrd.xldate_as_datetime(c.value, book.datemode)))
+                elif c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    cells.append("")
+                else:
+                    cells.append(excel_cell_text(c.value))
+            rows.append(RawRow(cells, f"sheet {sh.name!r} row {r + 1}"))
+        sheets.append(Sheet(sh.name, rows))
+    return RawFile("xls", sheets)

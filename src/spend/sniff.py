@@ -1,0 +1,65 @@
+"""Tell a file's format from its bytes (not its name), and decode text files.
+
+A `.xlsx` that is really a CSV (ECGD's `invalid_excel.xlsx`) is read as CSV; a `.csv` that is
+really an HTML error page is refused. Encodings seen: UTF-8, UTF-8 with BOM, cp1252 (`£` as 0xA3),
+changing from one month to the next, so each file is decided on its own.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from .errors import CorruptFile, EmptyFile, NotASpendFile
+
+PDF, XLSX, XLS, CSV = "pdf", "xlsx", "xls", "csv"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HTML = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html)", re.IGNORECASE)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def detect_format(data: bytes, source: str | Path) -> str:
+    """Return 'pdf', 'xlsx', 'xls' or 'csv', or raise a typed error saying what the bytes are."""
+    if not data or not data.strip():
+        raise EmptyFile(source, "the file is empty")
+    if data.startswith(b"%PDF"):
+        return PDF
+    if data.startswith(_OLE2):
+        return XLS
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except zipfile.BadZipFile as e:
+            raise CorruptFile(source, f"a damaged or truncated zip/XLSX file ({e})") from None
+        if "xl/workbook.xml" in names:
+            return XLSX
+        if "content.xml" in names:
+            raise NotASpendFile(source, "an OpenDocument spreadsheet (.ods); save it as XLSX or CSV")
+        raise NotASpendFile(source, "a zip archive that is not a spreadsheet")
+    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+    if _HTML.match(head) or b"<html" in head[:1024].lower():
+        title = _TITLE.search(data[:20000])
+        what = f" (title: {title.group(1).decode('utf-8', 'replace').strip()[:80]!r})" if title else ""
+        raise NotASpendFile(source, f"an HTML page, not a spend file{what}")
+    if head[:1] in (b"{", b"["):
+        raise NotASpendFile(source, "JSON, not a spend file")
+    if b"\x00" in head:
+        raise NotASpendFile(source, "binary data that is not a spreadsheet, CSV or PDF")
+    return CSV
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a text file; return (text, encoding name). UTF-8 first, then cp1252, then latin-1."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; latin-1 maps every byte, so nothing is lost.
+        return data.decode("latin-1"), "latin-1"
