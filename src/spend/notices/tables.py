@@ -1,0 +1,226 @@
+"""The notice tables and how they are built from the raw store.
+
+`build_tables(paths)` reads every stored OCDS file (release packages, record packages, records,
+bare releases), keeps each release once (by ocid and release id), and returns three DataFrames
+with a `BuildReport` that accounts for every file and every release:
+
+    releases read = releases kept + duplicate releases + releases rejected
+
+`write_tables` writes them to Parquet with exact types (money as DECIMAL(18, 2), never float).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from spend.http import PROVENANCE_SUFFIX, read_provenance
+from spend.notices.decode import charset_of, load_json
+from spend.notices.flatten import NotOcds, Origin, document_kind, flatten_release, iter_releases
+from spend.notices.harvest import STATE_FILE
+from spend.schema import AMOUNT_TYPE, Field, to_arrow
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+_PROVENANCE = (
+    Field("row_warnings", pa.string(), False, "What was repaired or odd in this row (e.g. 'buyer_name: HTML unescaped')"),
+    Field("source_file", pa.string(), True, "Path of the stored file the row was read from"),
+    Field("source_sha256", pa.string(), True, "sha256 of that file's bytes"),
+    Field("source_locator", pa.string(), True, "Where in the file: 'releases[3]', 'releases[0].awards[1].suppliers[2]'"),
+    Field("source_url", pa.string(), False, "URL the file was fetched from (null for files not fetched by spend)"),
+)
+
+NOTICES: tuple[Field, ...] = (
+    Field("ocid", pa.string(), True, "Open Contracting ID of the procurement"),
+    Field("release_id", pa.string(), True, "Release id, unique within the ocid"),
+    Field("date", TIMESTAMP, False, "Release date (UTC)"),
+    Field("tag", pa.string(), False, "Release tags joined by ',' (e.g. 'tender', 'award')"),
+    Field("buyer_name", pa.string(), False, "Buyer as published, HTML escaping undone"),
+    Field("buyer_id", pa.string(), False, "Buyer's id as published (in OCDS 1.1 a party id, unique only within the release)"),
+    Field("buyer_identifier", pa.string(), False, "Buyer's organisation identifier, scheme-id (e.g. 'GB-SRS-...'), when published"),
+    Field("title", pa.string(), False, "Tender title"),
+    Field("description", pa.string(), False, "Tender description, <br/> as line breaks"),
+    Field("value_amount", AMOUNT_TYPE, False, "Tender value, exact to the penny; null if not representable (see raw)"),
+    Field("value_amount_raw", pa.string(), False, "Tender value exactly as published"),
+    Field("value_currency", pa.string(), False, "Currency of the tender value (e.g. 'GBP')"),
+    Field("procurement_method", pa.string(), False, "OCDS procurementMethod code (open, selective, limited, direct)"),
+    Field("procurement_method_details", pa.string(), False, "Procedure as the publisher names it"),
+    Field("cpv", pa.string(), False, "CPV codes of the tender and its items, joined by ';'"),
+    Field("contract_period_start", TIMESTAMP, False, "Contract period start (UTC)"),
+    Field("contract_period_end", TIMESTAMP, False, "Contract period end (UTC)"),
+    Field("ocds_version", pa.string(), False, "OCDS version of the release ('1.0' when the package gives none)"),
+    *_PROVENANCE,
+)
+
+AWARDS: tuple[Field, ...] = (
+    Field("ocid", pa.string(), True, "Open Contracting ID of the procurement"),
+    Field("release_id", pa.string(), True, "Release the award was read from"),
+    Field("award_id", pa.string(), False, "Award id, unique within the ocid"),
+    Field("date", TIMESTAMP, False, "Award date (UTC)"),
+    Field("status", pa.string(), False, "Award status (pending, active, cancelled, unsuccessful)"),
+    Field("title", pa.string(), False, "Award title"),
+    Field("value_amount", AMOUNT_TYPE, False, "Award value, exact to the penny; null if not representable (see raw)"),
+    Field("value_amount_raw", pa.string(), False, "Award value exactly as published"),
+    Field("value_currency", pa.string(), False, "Currency of the award value"),
+    Field("contract_period_start", TIMESTAMP, False, "Contract period start (UTC)"),
+    Field("contract_period_end", TIMESTAMP, False, "Contract period end (UTC)"),
+    *_PROVENANCE,
+)
+
+AWARD_SUPPLIERS: tuple[Field, ...] = (
+    Field("ocid", pa.string(), True, "Open Contracting ID of the procurement"),
+    Field("release_id", pa.string(), True, "Release the award was read from"),
+    Field("award_id", pa.string(), False, "Award the supplier won"),
+    Field("supplier_party_id", pa.string(), False, "The supplier's party id (unique only within the release)"),
+    Field("supplier_name_raw", pa.string(), False, "Supplier as published, HTML escaping undone, not otherwise normalised"),
+    Field("identifier_scheme", pa.string(), False, "Identifier scheme (e.g. 'GB-COH', 'GB-CQC')"),
+    Field("identifier_id", pa.string(), False, "Identifier as published"),
+    Field("company_number", pa.string(), False, "Companies House number (8 characters) when the scheme is GB-COH"),
+    Field("sme", pa.bool_(), False, "Supplier is a small or medium enterprise, as the publisher says"),
+    *_PROVENANCE,
+)
+
+TABLES: dict[str, tuple[Field, ...]] = {"notices": NOTICES, "awards": AWARDS, "award_suppliers": AWARD_SUPPLIERS}
+
+
+@dataclass
+class BuildReport:
+    """Every file and every release accounted for, and every repair counted."""
+
+    files_read: int = 0
+    files_not_ocds: list[tuple[str, str]] = field(default_factory=list)  # e.g. stored search answers
+    files_rejected: list[tuple[str, str]] = field(default_factory=list)  # unreadable: (file, reason)
+    releases_read: int = 0
+    releases_kept: int = 0
+    duplicate_releases: int = 0
+    releases_rejected: list[tuple[str, str]] = field(default_factory=list)  # (file locator, reason)
+    repairs: Counter = field(default_factory=Counter)
+
+    def balanced(self) -> bool:
+        return self.releases_read == self.releases_kept + self.duplicate_releases + len(self.releases_rejected)
+
+    def summary(self) -> str:
+        repaired = ", ".join(f"{name} {count}" for name, count in sorted(self.repairs.items())) or "none"
+        return (
+            f"{self.files_read} files ({len(self.files_rejected)} unreadable, {len(self.files_not_ocds)} not OCDS); "
+            f"{self.releases_read} releases read = {self.releases_kept} kept + {self.duplicate_releases} duplicates "
+            f"+ {len(self.releases_rejected)} rejected; repairs: {repaired}"
+        )
+
+
+@dataclass
+class NoticeTables:
+    notices: pd.DataFrame
+    awards: pd.DataFrame
+    award_suppliers: pd.DataFrame
+    report: BuildReport
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"notices": self.notices, "awards": self.awards, "award_suppliers": self.award_suppliers}
+
+
+def find_raw_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Stored JSON files under `paths` (files or folders), in a stable order; provenance records,
+    checkpoints and temporary files are left out."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        candidates = sorted(path.rglob("*.json")) if path.is_dir() else [path]
+        for candidate in candidates:
+            name = candidate.name
+            if name.endswith(PROVENANCE_SUFFIX) or name == STATE_FILE or name.startswith("."):
+                continue
+            found.append(candidate)
+    return found
+
+
+def build_tables(paths: Iterable[str | Path]) -> NoticeTables:
+    """Read every stored OCDS file under `paths` into the notices, awards and award_suppliers tables.
+
+    A release seen twice (same ocid and release id, e.g. in a record and in a release file) is
+    kept the first time in path order. An unreadable file is reported and skipped, never fatal.
+    """
+    report = BuildReport()
+    notices: list[dict] = []
+    awards: list[dict] = []
+    suppliers: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for path in find_raw_files(paths):
+        report.files_read += 1
+        data = path.read_bytes()
+        meta = read_provenance(path) or {}
+        origin = Origin(str(path), hashlib.sha256(data).hexdigest(), meta.get("url"))
+        try:
+            document = load_json(data, encoding=charset_of(meta.get("content_type")), repairs=report.repairs)
+        except ValueError as exc:
+            report.files_rejected.append((str(path), f"not JSON: {exc}"))
+            continue
+        if document_kind(document) == "search":
+            report.files_not_ocds.append((str(path), "Contracts Finder notice search answer"))
+            continue
+        try:
+            releases = list(iter_releases(document))
+        except NotOcds as exc:
+            report.files_rejected.append((str(path), str(exc)))
+            continue
+        for locator, release, version in releases:
+            report.releases_read += 1
+            try:
+                notice, release_awards, release_suppliers = flatten_release(
+                    release, locator=locator, version=version, origin=origin, repairs=report.repairs
+                )
+            except ValueError as exc:
+                report.releases_rejected.append((f"{path} ({locator})", str(exc)))
+                continue
+            key = (notice["ocid"], notice["release_id"])
+            if key in seen:
+                report.duplicate_releases += 1
+                continue
+            seen.add(key)
+            report.releases_kept += 1
+            notices.append(notice)
+            awards.extend(release_awards)
+            suppliers.extend(release_suppliers)
+    return NoticeTables(
+        notices=_frame(notices, NOTICES),
+        awards=_frame(awards, AWARDS),
+        award_suppliers=_frame(suppliers, AWARD_SUPPLIERS),
+        report=report,
+    )
+
+
+def _frame(rows: list[dict], table: tuple[Field, ...]) -> pd.DataFrame:
+    columns = [f.name for f in table]
+    frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    for f in table:
+        # Keep Decimal and bool-with-nulls as Python objects; pandas would turn them into floats.
+        if f.arrow_type == AMOUNT_TYPE or f.arrow_type == pa.bool_():
+            frame[f.name] = frame[f.name].astype(object)
+        elif f.arrow_type == TIMESTAMP:
+            frame[f.name] = pd.to_datetime(frame[f.name], utc=True)
+    return frame
+
+
+def to_arrow_table(frame: pd.DataFrame, name: str) -> pa.Table:
+    return to_arrow(frame, TABLES[name])
+
+
+def write_tables(tables: NoticeTables, out_dir: str | Path) -> dict[str, Path]:
+    """Write each table to `<out_dir>/<name>.parquet`, atomically; return the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, frame in tables.frames().items():
+        path = out / f"{name}.parquet"
+        tmp = out / f".{name}.parquet.{os.getpid()}.tmp"
+        pq.write_table(to_arrow_table(frame, name), tmp)
+        os.replace(tmp, path)
+        written[name] = path
+    return written

@@ -1,0 +1,478 @@
+"""Test helpers: a loopback-only guard, the recorded Contracts Finder corpus, a fake clock, and
+a real HTTP server on 127.0.0.1 that plays Contracts Finder and Find a Tender with faults.
+
+The server answers under the services' real paths:
+
+    GET  /Published/Notices/OCDS/Search?publishedFrom&publishedTo&stages&limit&cursor   (cf-search)
+    GET  /api/1.0/ocdsReleasePackages?updatedFrom&updatedTo&stages&limit&cursor        (fts-search)
+    POST /api/rest/2/search_notices/json                                               (cf-notice-search)
+    GET  /Published/Notice/releases/<notice id>.json                                   (cf-notice)
+    GET  /Published/OCDS/Release/<release id>                                          (cf-release)
+    GET  /Published/OCDS/Record/<ocid>                                                 (cf-record)
+
+Single notices, releases and records are the recorded files, byte for byte. Search pages are
+release packages assembled from the recorded releases whose date falls in the asked window
+(both ends included, like the services), `limit` per page, with a base64 cursor in `links.next`.
+
+`server.fail(route, *faults)` queues faults for the next requests to a route, one per request:
+"403", "429", "500", "503", "429+retry-after:7" (a status, optionally with Retry-After),
+"reset" (TCP reset, no answer), "truncate" (half the body, full Content-Length),
+"truncate-nolength" (half the body, then close), "slow" (answer after `slow_seconds`),
+"html200" (an HTML page with status 200), "ok" (answer normally).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import ipaddress
+import json
+import re
+import socket
+import socketserver
+import struct
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlencode, urlsplit, unquote
+
+import pytest
+
+from spend import config
+
+# --- nothing leaves 127.0.0.1 -----------------------------------------------------------------
+
+
+class NetworkBlocked(OSError):
+    """A test tried to reach a host that is not the loopback interface."""
+
+
+def _is_loopback(host: Any) -> bool:
+    if host is None:
+        return True  # passive lookups (binding a server)
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+# Every function that can turn a name into an address (and so send a DNS query).
+_LOOKUPS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr")
+
+
+def install_loopback_guard() -> Callable[[], None]:
+    """Make name lookups and connections to anything but loopback raise `NetworkBlocked`
+    before a packet is sent. Returns a function that removes the guard."""
+    real_lookups = {name: getattr(socket, name) for name in _LOOKUPS}
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guarded(name: str) -> Callable:
+        real = real_lookups[name]
+
+        def lookup(host, *args, **kwargs):
+            if not _is_loopback(host):
+                raise NetworkBlocked(f"test tried to look up {host!r}; only 127.0.0.1 is allowed")
+            return real(host, *args, **kwargs)
+
+        return lookup
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            raise NetworkBlocked(f"test tried to connect to {address!r}; only 127.0.0.1 is allowed")
+
+    def connect(self, address):
+        check(self, address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        check(self, address)
+        return real_connect_ex(self, address)
+
+    for name in _LOOKUPS:
+        setattr(socket, name, guarded(name))
+    socket.socket.connect = connect
+    socket.socket.connect_ex = connect_ex
+
+    def remove() -> None:
+        for name, real in real_lookups.items():
+            setattr(socket, name, real)
+        socket.socket.connect = real_connect
+        socket.socket.connect_ex = real_connect_ex
+
+    return remove
+
+
+@pytest.fixture(autouse=True)
+def loopback_only():
+    """Autouse in every module that imports it: the test may only talk to 127.0.0.1."""
+    remove = install_loopback_guard()
+    yield
+    remove()
+
+
+# --- the recorded corpus ----------------------------------------------------------------------
+
+
+def contracts_finder_dir() -> Path:
+    """The shared real Contracts Finder files. Missing data is a failure, not a skip."""
+    path = config.realdata_dir() / "contracts-finder"
+    assert path.is_dir(), f"real data not found at {path} (set SPEND_REALDATA)"
+    return path
+
+
+@dataclass
+class Recorded:
+    """One recorded release package holding one release."""
+
+    path: Path
+    body: bytes
+    release: dict[str, Any]
+    notice_id: str  # the GUID in the package's uri: .../Published/Notice/releases/<guid>.json
+
+    @property
+    def ocid(self) -> str:
+        return self.release["ocid"]
+
+    @property
+    def release_id(self) -> str:
+        return self.release["id"]
+
+    @property
+    def date(self) -> datetime:
+        return parse_time(self.release["date"])
+
+
+def parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def load_recorded(*folders: str) -> list[Recorded]:
+    """The one-release packages in the named corpus folders (e.g. 'ocds-1.1-award-2019-20')."""
+    recorded = []
+    for folder in folders:
+        for path in sorted((contracts_finder_dir() / folder).glob("*.json")):
+            body = path.read_bytes()
+            package = json.loads(body)
+            (release,) = package["releases"]
+            notice_id = package["uri"].rsplit("/", 1)[-1].removesuffix(".json")
+            recorded.append(Recorded(path, body, release, notice_id))
+    return recorded
+
+
+def load_records() -> dict[str, bytes]:
+    """Recorded records by ocid, byte for byte."""
+    records = {}
+    for path in sorted((contracts_finder_dir() / "ocds-2018-records" / "records").glob("*.json")):
+        body = path.read_bytes()
+        records[json.loads(body)["compiledRelease"]["ocid"]] = body
+    return records
+
+
+# --- a fake clock -----------------------------------------------------------------------------
+
+
+class FakeClock:
+    """A monotonic clock that only moves when slept on: waits are recorded, not spent."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+# --- the server -------------------------------------------------------------------------------
+
+RATE_LIMIT_PAGE = (
+    b"<html><head><title>Forbidden - Contracts Finder</title></head><body><p><h1><strong>Request "
+    b"forbidden</strong></h1></p><p>The request rate limit may have been exceeded.</p></body></html>"
+)
+
+FEED_PARAMS = {"cf-search": ("publishedFrom", "publishedTo"), "fts-search": ("updatedFrom", "updatedTo")}
+
+ROUTES = [
+    ("GET", re.compile(r"^/Published/Notices/OCDS/Search$"), "cf-search"),
+    ("GET", re.compile(r"^/api/1\.0/ocdsReleasePackages$"), "fts-search"),
+    ("POST", re.compile(r"^/api/rest/2/search_notices/json$"), "cf-notice-search"),
+    ("GET", re.compile(r"^/Published/Notice/releases/(?P<id>[^/]+)\.json$"), "cf-notice"),
+    ("GET", re.compile(r"^/Published/OCDS/Release/(?P<id>[^/]+)$"), "cf-release"),
+    ("GET", re.compile(r"^/Published/OCDS/Record/(?P<id>[^/]+)$"), "cf-record"),
+]
+
+
+@dataclass
+class Hit:
+    """One request the server received."""
+
+    route: str
+    method: str
+    url: str
+    query: dict[str, str]
+    body: Any
+    fault: str
+    user_agent: str
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeServices:
+    """Contracts Finder and Find a Tender on 127.0.0.1:<ephemeral port>."""
+
+    def __init__(
+        self,
+        recorded: list[Recorded],
+        records: dict[str, bytes] | None = None,
+        *,
+        max_hits: int = 1000,
+        delay: float = 0.0,
+        slow_seconds: float = 1.0,
+    ):
+        self.recorded = sorted(recorded, key=lambda r: (r.date, r.release_id))
+        self.records = records or {}
+        self.max_hits = max_hits
+        self.delay = delay
+        self.slow_seconds = slow_seconds
+        self.faults: dict[str, list[str]] = defaultdict(list)
+        self.log: list[Hit] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    # control
+    def start(self) -> FakeServices:
+        handler = type("Handler", (_Handler,), {"app": self})
+        self._httpd = _LoopbackServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._httpd.handle_error = lambda request, address: None  # clients hanging up are expected
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self) -> FakeServices:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def fail(self, route: str, *faults: str) -> None:
+        self.faults[route].extend(faults)
+
+    def hits(self, route: str | None = None, *, fault: str | None = None) -> list[Hit]:
+        return [h for h in self.log if (route is None or h.route == route) and (fault is None or h.fault == fault)]
+
+    def releases_between(self, start: datetime, end: datetime) -> list[Recorded]:
+        """Recorded releases dated in [start, end) - what a harvest of that range must store."""
+        return [r for r in self.recorded if start <= r.date < end]
+
+    def matching(self, keyword: str, start: datetime, end: datetime, awarded_only: bool = False) -> list[Recorded]:
+        """Recorded releases a keyword search of [start, end] finds (both ends included)."""
+        word = keyword.lower()
+        return [
+            r
+            for r in self.recorded
+            if start <= r.date <= end
+            and word in _searchable_text(r.release)
+            and (not awarded_only or r.release.get("awards"))
+        ]
+
+    # answers
+    def answer(self, route: str, match: re.Match[str], query: dict[str, str], body: Any, url: str) -> Answer:
+        if route in FEED_PARAMS:
+            return self._feed_page(route, query, url)
+        if route == "cf-notice-search":
+            return self._notice_search(body)
+        key = unquote(match.group("id"))
+        if route == "cf-notice":
+            found = [r.body for r in self.recorded if r.notice_id == key]
+        elif route == "cf-release":
+            found = [r.body for r in self.recorded if r.release_id == key]
+        else:
+            found = [self.records[key]] if key in self.records else []
+        if not found:
+            return Answer(404, b'{"error": "not found"}')
+        return Answer(200, found[0])
+
+    def _feed_page(self, route: str, query: dict[str, str], url: str) -> Answer:
+        from_param, to_param = FEED_PARAMS[route]
+        start, end = parse_time(query[from_param]), parse_time(query[to_param])
+        stages = {s for s in query.get("stages", "").split(",") if s}
+        limit = min(int(query.get("limit", 100)), 100)
+        offset = int(base64.b64decode(query["cursor"]).decode()) if query.get("cursor") else 0
+        matching = [
+            r for r in self.recorded if start <= r.date <= end and (not stages or stages & set(r.release.get("tag", [])))
+        ]
+        page = matching[offset : offset + limit]
+        package: dict[str, Any] = {
+            "uri": url,
+            "version": "1.1",
+            "publishedDate": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "publisher": {"name": "Cabinet Office", "scheme": "GB-GOVUK", "uid": "D2"},
+            "license": "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+            "releases": [r.release for r in page],
+        }
+        if offset + limit < len(matching):
+            cursor = base64.b64encode(str(offset + limit).encode()).decode()
+            next_query = {k: v for k, v in query.items() if k != "cursor"} | {"cursor": cursor}
+            package["links"] = {"next": f"{self.base_url}{urlsplit(url).path}?{urlencode(next_query)}"}
+        return Answer(200, json.dumps(package).encode("utf-8"))
+
+    def _notice_search(self, body: Any) -> Answer:
+        criteria = body["searchCriteria"]
+        start, end = parse_time(criteria["publishedFrom"]), parse_time(criteria["publishedTo"])
+        found = self.matching(criteria["keyword"], start, end, "Awarded" in (criteria.get("statuses") or []))
+        size = min(int(body.get("size", 1000)), self.max_hits)
+        notices = [
+            {
+                "score": 1.0,
+                "item": {
+                    "id": r.notice_id,
+                    "title": r.release.get("tender", {}).get("title"),
+                    "publishedDate": r.release["date"],
+                    "noticeType": "Contract",
+                },
+            }
+            for r in found[:size]
+        ]
+        return Answer(200, json.dumps({"hitCount": len(found), "noticeList": notices}).encode("utf-8"))
+
+
+def _searchable_text(release: dict[str, Any]) -> str:
+    tender = release.get("tender") or {}
+    names = [p.get("name") or "" for p in release.get("parties") or []]
+    names.append((release.get("buyer") or {}).get("name") or "")
+    text = " ".join([tender.get("title") or "", tender.get("description") or "", *names])
+    return html.unescape(text).lower()
+
+
+class _LoopbackServer(ThreadingHTTPServer):
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks up the host's full name (a possible DNS query): skip it.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    app: FakeServices
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and
+        # the client's delayed ACK add ~40 ms to every answer.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        app = self.app
+        with app._lock:
+            app.in_flight += 1
+            app.max_in_flight = max(app.max_in_flight, app.in_flight)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else None
+            parts = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            for route_method, pattern, route in ROUTES:
+                match = pattern.match(parts.path)
+                if match and route_method == method:
+                    break
+            else:
+                route, match = "unknown", None
+            with app._lock:
+                fault = app.faults[route].pop(0) if app.faults[route] else "ok"
+                app.log.append(Hit(route, method, self.path, query, body, fault, self.headers.get("User-Agent", "")))
+            if app.delay:
+                time.sleep(app.delay)
+            if match is None:
+                self._send(Answer(404, b'{"error": "no such path"}'))
+                return
+            self._apply(fault, lambda: app.answer(route, match, query, body, app.base_url + self.path))
+        finally:
+            with app._lock:
+                app.in_flight -= 1
+
+    def _apply(self, fault: str, answer: Callable[[], Answer]) -> None:
+        if fault == "ok":
+            self._send(answer())
+        elif fault == "reset":
+            # SO_LINGER with a zero timeout makes close() send a TCP RST instead of a FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif fault == "truncate":
+            full = answer()
+            self._send(full, cut=len(full.body) // 2)
+        elif fault == "truncate-nolength":
+            full = answer()
+            self._send(full, cut=len(full.body) // 2, with_length=False)
+        elif fault == "slow":
+            time.sleep(self.app.slow_seconds)
+            try:
+                self._send(answer())
+            except OSError:
+                pass  # the client gave up waiting, as it should
+        elif fault == "html200":
+            self._send(Answer(200, b"<html><body>Service temporarily unavailable</body></html>", "text/html"))
+        else:
+            status, _, extra = fault.partition("+retry-after:")
+            headers = {"Retry-After": extra} if extra else {}
+            body = RATE_LIMIT_PAGE if status == "403" else f"error {status}".encode()
+            self._send(Answer(int(status), body, "text/html", headers))
+
+    def _send(self, answer: Answer, *, cut: int | None = None, with_length: bool = True) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        if with_length:
+            self.send_header("Content-Length", str(len(answer.body)))
+        if cut is not None:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        self.wfile.write(answer.body if cut is None else answer.body[:cut])
+        self.wfile.flush()
+        if cut is not None:
+            self.connection.shutdown(socket.SHUT_WR)
