@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -156,6 +157,9 @@ def _read_table(rows: list[RawRow], h: int, mapping: dict[int, str], report: Fil
     header_key = [normalise_header(c) for c in rows[h].cells]
     ncols = len(rows[h].cells)
     col = {name: i for i, name in mapping.items()}
+    amount_at, date_at = col["amount_gbp"], col.get("payment_date")
+    txn_at, supplier_at = col.get("transaction_id"), col["supplier_name_raw"]
+    running = 0  # pence kept since the header: an unlabelled grand total equals it
     for i, r in enumerate(rows):
         cells = r.cells
         if i < h:
@@ -167,38 +171,70 @@ def _read_table(rows: list[RawRow], h: int, mapping: dict[int, str], report: Fil
         if r.nondata:
             _nondata(report, r.nondata)
             continue
-        filled = [c for c in cells if c and c.strip()]
-        if not filled:
-            _nondata(report, "blank row")
+        if len(cells) == ncols - 1:
+            cells, repaired = _unglue_date_amount(cells, ncols, col)
+        else:
+            repaired = []
+        amount = cells[amount_at].strip() if amount_at < len(cells) else ""
+        try:
+            pence, rounded = _parse_amount(amount)
+        except AmountError as e:
+            reason = _classify_unreadable(cells, header_key, ncols, date_at, txn_at)
+            if reason:
+                _nondata(report, reason)
+            else:
+                _reject(rejects, report, r, str(e))
             continue
-        if [normalise_header(c) for c in cells[:ncols]] == header_key or match_header(cells).looks_like_header():
-            _nondata(report, "repeated header")
-            continue
-        get = lambda name: cells[col[name]].strip() if name in col and col[name] < len(cells) else ""  # noqa: E731
-        if not get("payment_date") and not get("transaction_id") and any(_TOTAL.match(normalise_header(c)) for c in filled):
+        date = cells[date_at].strip() if date_at is not None and date_at < len(cells) else ""
+        txn = cells[txn_at].strip() if txn_at is not None and txn_at < len(cells) else ""
+        if not date and not txn and any(_TOTAL.match(normalise_header(c)) for c in cells if c):
             _nondata(report, "totals row")
             continue
-        if len(filled) == 1 and not get("amount_gbp"):
-            _nondata(report, "note line")
+        supplier = cells[supplier_at].strip() if supplier_at < len(cells) else ""
+        if not date and not txn and not supplier:
+            # Barts Health's December 2020 XLS ends with a bare £60,110,413.54 under the amounts.
+            if pence == running:
+                _nondata(report, "totals row (equals the sum of the rows above)")
+            else:
+                _reject(rejects, report, r, "an amount with no supplier, date or transaction number")
             continue
-        cells, repaired = _unglue_date_amount(cells, ncols, col)
-        get = lambda name: cells[col[name]].strip() if name in col and col[name] < len(cells) else ""  # noqa: E731
-        extra = [c for c in cells[ncols:] if c.strip()]
-        if extra:
+        if len(cells) > ncols and any(c.strip() for c in cells[ncols:]):
             _reject(rejects, report, r, f"row has {len(cells)} cells but the header has {ncols} columns")
             continue
-        try:
-            pence, rounded = parse_amount_pence(get("amount_gbp"))
-        except AmountError as e:
-            _reject(rejects, report, r, str(e))
-            continue
-        record = {name: get(name) for name in col}
-        record["amount_raw"] = cells[col["amount_gbp"]]
+        record = {name: (cells[j].strip() if j < len(cells) else "") for j, name in mapping.items()}
+        record["amount_raw"] = cells[amount_at]
         record["_pence"] = pence
         record["_locator"] = r.locator
         record["_row"] = r
         record["_warnings"] = (["amount rounded to the penny"] if rounded else []) + repaired
         kept.append(record)
+        running += pence
+
+
+def _classify_unreadable(cells: list[str], header_key: list[str], ncols: int, date_at, txn_at) -> str | None:
+    """Why a row without a readable amount is not a payment, or None if it should be rejected."""
+    filled = [c for c in cells if c and c.strip()]
+    if not filled:
+        return "blank row"
+    if [normalise_header(c) for c in cells[:ncols]] == header_key or match_header(cells).looks_like_header():
+        return "repeated header"
+    date = cells[date_at].strip() if date_at is not None and date_at < len(cells) else ""
+    txn = cells[txn_at].strip() if txn_at is not None and txn_at < len(cells) else ""
+    if not date and not txn and any(_TOTAL.match(normalise_header(c)) for c in filled):
+        return "totals row"
+    if len(filled) == 1:
+        return "note line"
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _parse_amount(text: str) -> tuple[int, bool]:
+    return parse_amount_pence(text)
+
+
+@lru_cache(maxsize=65536)
+def _split_supplier(text: str):
+    return split_glued_code(text)
 
 
 _GLUED = re.compile(r"^\s*(\d{1,2}/\d{1,2}/\d{4})(-?\(?£?[\d,]*\.?\d+\)?)\s*$")
@@ -256,6 +292,8 @@ def _finish_payments(kept: list[dict], report: FileReport, source: str, publishe
             if isinstance(date, DateError):
                 _reject(rejects, report, k["_row"], str(date))
                 continue
+        if not k.get("supplier_name_raw"):
+            warnings.append("supplier blank")
         k["payment_date_raw"] = text or None
         k["payment_date"] = date
         out.append(k)
@@ -263,7 +301,7 @@ def _finish_payments(kept: list[dict], report: FileReport, source: str, publishe
     if frame.empty:
         return pd.DataFrame(columns=[*schema.column_names(schema.PAYMENTS), "_pence"]).astype({"_pence": "int64"})
     supplier = frame["supplier_name_raw"]
-    split = [split_glued_code(s) for s in supplier]
+    split = [_split_supplier(s) for s in supplier]
     frame["supplier_code"] = [s.code for s in split]
     frame["company_number"] = [s.code if s.kind == "company_number" else None for s in split]
     vat_from_code = [s.code if s.kind == "vat_number" else None for s in split]
@@ -280,7 +318,8 @@ def _finish_payments(kept: list[dict], report: FileReport, source: str, publishe
         for item in w:
             report.warnings[item.split(" (")[0]] += 1
     frame["row_warnings"] = ["; ".join(w) or None for w in frame["_warnings"]]
-    frame["amount_gbp"] = [pence_to_decimal(p) for p in frame["_pence"]]
+    decimals: dict[int, object] = {}
+    frame["amount_gbp"] = [decimals.get(p) or decimals.setdefault(p, pence_to_decimal(p)) for p in frame["_pence"]]
     frame["source_locator"] = frame["_locator"]
     for name in _TEXT_COLUMNS:
         if name in frame:

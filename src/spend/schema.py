@@ -17,8 +17,9 @@ import pyarrow as pa
 class Field:
     name: str
     arrow_type: pa.DataType
-    required: bool
+    required: bool  # the column must be present
     description: str
+    nullable: bool = True  # a value may be missing (a supplier left blank by the publisher)
 
 
 AMOUNT_TYPE = pa.decimal128(18, 2)
@@ -34,7 +35,7 @@ PAYMENTS: tuple[Field, ...] = (
     Field("vat_number", pa.string(), False, "Supplier VAT registration number where published"),
     Field("company_number", pa.string(), False, "Companies House number where published or glued onto the name"),
     Field("transaction_id", pa.string(), False, "Transaction number/reference as published"),
-    Field("amount_gbp", AMOUNT_TYPE, True, "Amount in pounds, exact to the penny; negative for credits"),
+    Field("amount_gbp", AMOUNT_TYPE, True, "Amount in pounds, exact to the penny; negative for credits", nullable=False),
     # Optional columns some publishers add; kept rather than dropped.
     Field("description", pa.string(), False, "Free-text description of the spend"),
     Field("invoice_number", pa.string(), False, "Publisher's invoice or purchase invoice number"),
@@ -52,16 +53,16 @@ PAYMENTS: tuple[Field, ...] = (
     Field("amount_raw", pa.string(), True, "The amount cell as published"),
     Field("row_warnings", pa.string(), False, "Anything odd about a kept row (e.g. 'date blank')"),
     # Provenance.
-    Field("source_file", pa.string(), True, "Path of the publisher's file as given to the parser"),
-    Field("source_sha256", pa.string(), True, "sha256 of the file's bytes"),
-    Field("source_locator", pa.string(), True, "Where the row is in the file: 'row 12', \"sheet 'Sheet1' row 12\", 'page 3 line 14'"),
+    Field("source_file", pa.string(), True, "Path of the publisher's file as given to the parser", nullable=False),
+    Field("source_sha256", pa.string(), True, "sha256 of the file's bytes", nullable=False),
+    Field("source_locator", pa.string(), True, "Where the row is in the file: 'row 12', \"sheet 'Sheet1' row 12\", 'page 3 line 14'", nullable=False),
 )
 
 REJECTS: tuple[Field, ...] = (
-    Field("source_file", pa.string(), True, "Path of the file"),
-    Field("source_sha256", pa.string(), True, "sha256 of the file's bytes"),
-    Field("source_locator", pa.string(), True, "Where the row is in the file"),
-    Field("reason", pa.string(), True, "Why the row was not kept"),
+    Field("source_file", pa.string(), True, "Path of the file", nullable=False),
+    Field("source_sha256", pa.string(), True, "sha256 of the file's bytes", nullable=False),
+    Field("source_locator", pa.string(), True, "Where the row is in the file", nullable=False),
+    Field("reason", pa.string(), True, "Why the row was not kept", nullable=False),
     Field("raw", pa.string(), True, "The row's cells as published, joined with ' | '"),
 )
 
@@ -90,7 +91,7 @@ def enforce(frame: pd.DataFrame, table: tuple[Field, ...]) -> pd.DataFrame:
 
 
 def arrow_schema(table: tuple[Field, ...]) -> pa.Schema:
-    return pa.schema([pa.field(f.name, f.arrow_type, nullable=not f.required) for f in table])
+    return pa.schema([pa.field(f.name, f.arrow_type, nullable=f.nullable) for f in table])
 
 
 def to_arrow(frame: pd.DataFrame, table: tuple[Field, ...]) -> pa.Table:

@@ -1,0 +1,113 @@
+"""Parse throughput against baselines measured in the same run (not a test: machines are noisy).
+
+    python benchmarks/bench_parse.py [--realdata PATH]
+
+(a) CSV and XLSX rows per second: `spend.parse_file` against a bare `pandas.read_csv` /
+    `pandas.read_excel` of the same files.
+(b) PDF pages per second: `spend.parse_file` against poppler's `pdftotext -layout`
+    (Debian package poppler-utils; reported as unavailable when it is not installed).
+(c) The whole nhs-london-2020-21 folder, in a fresh process: wall time and peak memory (RSS).
+Each timing is the best of three runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pypdfium2 as pdfium
+
+from spend.config import realdata_dir
+from spend.parse import parse_file
+
+
+def best_of(fn, n=3) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def bench_tabular(files, baseline) -> dict:
+    rows = sum(parse_file(f).report.rows_read for f in files)
+    ours = best_of(lambda: [parse_file(f) for f in files])
+    base = best_of(lambda: [baseline(f) for f in files])
+    return {"files": len(files), "rows": rows, "spend_rows_per_s": rows / ours, "baseline_rows_per_s": rows / base,
+            "ratio": ours / base}
+
+
+def _read_csv(f):
+    try:
+        return pd.read_csv(f, encoding="utf-8-sig", dtype=str, on_bad_lines="skip")
+    except UnicodeDecodeError:
+        return pd.read_csv(f, encoding="cp1252", dtype=str, on_bad_lines="skip")
+
+
+def bench_pdf(files) -> dict:
+    pages = sum(len(pdfium.PdfDocument(str(f))) for f in files)
+    ours = best_of(lambda: [parse_file(f) for f in files])
+    out = {"files": len(files), "pages": pages, "spend_pages_per_s": pages / ours}
+    if shutil.which("pdftotext"):
+        base = best_of(lambda: [subprocess.run(["pdftotext", "-layout", str(f), "-"], capture_output=True, check=True)
+                                for f in files])
+        out.update(pdftotext_pages_per_s=pages / base, ratio=ours / base)
+    else:
+        out.update(pdftotext_pages_per_s=None, ratio=None, note="pdftotext not installed (apt-get install poppler-utils)")
+    return out
+
+
+_WHOLE = """
+import resource, sys, time
+from pathlib import Path
+from spend.parse import parse_file
+root = Path(sys.argv[1])
+files = [f for f in sorted(root.rglob('*')) if f.suffix in ('.csv', '.xls', '.xlsx', '.pdf') and not f.name.endswith('.pdf.csv')]
+t = time.perf_counter()
+rows = sum(parse_file(f).report.rows_kept for f in files)
+print(len(files), rows, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def bench_whole_folder(folder: Path) -> dict:
+    out = subprocess.run([sys.executable, "-c", _WHOLE, str(folder)], capture_output=True, text=True, check=True)
+    files, rows, seconds, rss_kb = out.stdout.split()
+    return {"files": int(files), "rows_kept": int(rows), "seconds": float(seconds), "peak_rss_mib": int(rss_kb) / 1024}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--realdata", type=Path, default=realdata_dir())
+    args = ap.parse_args()
+    nhs = args.realdata / "nhs-london-2020-21"
+    csvs = sorted(f for f in nhs.glob("*/*.csv") if not f.name.endswith(".pdf.csv"))
+    xlsxs = sorted(nhs.glob("*/*.xlsx"))
+    pdfs = sorted(nhs.glob("*/*.pdf"))
+    results = {
+        "csv": bench_tabular(csvs, _read_csv),
+        "xlsx": bench_tabular(xlsxs, lambda f: pd.read_excel(f, sheet_name=None, header=None)),
+        "pdf": bench_pdf(pdfs),
+        "whole_nhs_folder": bench_whole_folder(nhs),
+    }
+    print(json.dumps(results, indent=2))
+    c, x, p, w = results["csv"], results["xlsx"], results["pdf"], results["whole_nhs_folder"]
+    print(f"\nCSV : {c['spend_rows_per_s']:,.0f} rows/s vs pandas.read_csv {c['baseline_rows_per_s']:,.0f} rows/s "
+          f"-> {c['ratio']:.1f}x slower (target 3x)")
+    print(f"XLSX: {x['spend_rows_per_s']:,.0f} rows/s vs pandas.read_excel {x['baseline_rows_per_s']:,.0f} rows/s "
+          f"-> {x['ratio']:.1f}x")
+    if p.get("ratio"):
+        print(f"PDF : {p['spend_pages_per_s']:,.1f} pages/s vs pdftotext -layout {p['pdftotext_pages_per_s']:,.1f} pages/s "
+              f"-> {p['ratio']:.1f}x slower (target 10x)")
+    print(f"nhs-london-2020-21: {w['files']} files, {w['rows_kept']:,} payments in {w['seconds']:.1f} s, "
+          f"peak {w['peak_rss_mib']:.0f} MiB (targets 60 s, 1 GiB)")
+
+
+if __name__ == "__main__":
+    main()

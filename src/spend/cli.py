@@ -1,0 +1,133 @@
+"""The `spend` command line: a thin shell over the library.
+
+Each command parses its options, calls the library and turns a `SpendError` into one line on
+stderr and a non-zero exit (1 for bad input, 2 for bad usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import SpendError
+from .store import SPEND_SUFFIXES, write_table
+
+PARSE_EXAMPLE = """\
+examples:
+  spend parse "../shared/realdata/nhs-london-2020-21/NWHO/NWHO 04 - July.pdf" -o july.csv
+  spend parse ../shared/realdata/nhs-london-2020-21/*/*.{csv,xls,xlsx,pdf} -o payments.csv --rejects rejects.csv
+  spend parse ../shared/realdata/councils --exclude '*/lambeth/2011-*' -o councils.parquet --keep-going
+
+Each file's format is found from its bytes (a CSV named .xlsx is read as CSV). The summary gives,
+per file and in total, rows read = kept + rejected + non-data (titles, headers, totals, blanks).
+Rejected rows go to --rejects with the reason. Output is written only when every file parsed
+(or, with --keep-going, for the files that did); nothing half-written is left behind.
+"""
+
+
+def _collect(paths: list[str], excludes: list[str]) -> list[Path]:
+    """Files named on the command line, and spend files (by suffix) found under directories."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SPEND_SUFFIXES)
+        else:
+            found = [p]
+        out.extend(f for f in found if not any(fnmatch.fnmatch(str(f), pat) for pat in excludes))
+    return out
+
+
+def run_parse(args: argparse.Namespace) -> int:
+    from .parse import parse_file
+    from .report import print_summary, combine
+
+    files = _collect(args.paths, args.exclude)
+    if not files:
+        print("error: no files to parse", file=sys.stderr)
+        return 2
+    results, failures = [], []
+    progress = _progress(files, "parsing", unit="file")
+    for f in progress:
+        try:
+            results.append(parse_file(f, publisher=args.publisher, date_order=args.date_order))
+        except SpendError as e:
+            if not args.keep_going:
+                progress.close()
+                print(f"error: {e}", file=sys.stderr)
+                return 1
+            failures.append((str(f), f"{type(e).__name__}: {e.reason}"))
+    progress.close()
+    payments, rejects = combine(results)
+    if args.output:
+        write_table(payments, args.output, "payments")
+    if args.rejects:
+        write_table(rejects, args.rejects, "rejects")
+    print_summary([r.report for r in results], failures, out=sys.stdout, verbose=len(results) <= 200)
+    if args.output:
+        print(f"wrote {len(payments):,} payments to {args.output}")
+    if args.rejects:
+        print(f"wrote {len(rejects):,} rejected rows to {args.rejects}")
+    return 1 if failures else 0
+
+
+def _progress(items, desc: str, unit: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit=unit, disable=len(items) < 5 or not sys.stderr.isatty(), file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spend",
+        description="Follow public money in UK procurement: exact, traceable payments and notices.",
+        epilog="Run 'spend COMMAND --help' for a command's options and an example.",
+    )
+    parser.add_argument("--version", action="version", version=f"spend {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "parse",
+        help="parse spend files (CSV, XLS, XLSX, PDF) into one payments table",
+        description="Parse published spend files into the canonical payments table.",
+        epilog=PARSE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="spend files, or folders to search for them")
+    p.add_argument("-o", "--output", help="write payments here: .csv, or .parquet")
+    p.add_argument("--rejects", help="write rejected rows (with reasons) here: .csv or .parquet")
+    p.add_argument("--publisher", help="publishing body, for files without an Entity column (overrides it)")
+    p.add_argument("--date-order", choices=["day-first", "month-first"],
+                   help="settle files whose numeric dates read both ways")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="skip paths matching this pattern (repeatable)")
+    p.add_argument("--keep-going", action="store_true",
+                   help="report files that cannot be parsed and carry on (exit status 1 if any failed)")
+    p.set_defaults(func=run_parse)
+
+    from .notices.cli import register as register_notices
+
+    register_notices(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except SpendError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

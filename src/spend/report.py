@@ -1,0 +1,50 @@
+"""Combining per-file results and printing the accounting summary."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+import pandas as pd
+
+from . import schema
+from .amounts import format_pence
+
+
+def combine(results) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Concatenate the payments and rejects of several `ParseResult`s."""
+    pays = [r.payments for r in results if len(r.payments)]
+    rejs = [r.rejects for r in results if len(r.rejects)]
+    payments = pd.concat(pays, ignore_index=True) if pays else schema.enforce(pd.DataFrame(columns=["supplier_name_raw", "amount_gbp", "amount_raw", "source_file", "source_sha256", "source_locator"]), schema.PAYMENTS)
+    rejects = pd.concat(rejs, ignore_index=True) if rejs else schema.enforce(pd.DataFrame(columns=schema.column_names(schema.REJECTS)), schema.REJECTS)
+    return payments, rejects
+
+
+def print_summary(reports, failures=(), out: TextIO = sys.stdout, verbose: bool = True) -> None:
+    """Per file and in total: rows read / kept / rejected / non-data, and the amount kept."""
+    head = f"{'file':58s} {'format':6s} {'read':>8s} {'kept':>8s} {'rejected':>8s} {'non-data':>8s} {'total £':>18s}"
+    print(head, file=out)
+    print("-" * len(head), file=out)
+    totals = [0, 0, 0, 0, 0]
+    for r in reports:
+        name = r.source_file if len(r.source_file) <= 58 else "…" + r.source_file[-57:]
+        if verbose:
+            print(f"{name:58s} {r.format:6s} {r.rows_read:8,d} {r.rows_kept:8,d} {r.rows_rejected:8,d} "
+                  f"{r.rows_nondata:8,d} {format_pence(r.total_pence):>18s}", file=out)
+            notes = []
+            if r.rejected:
+                notes.append("rejected: " + ", ".join(f"{k} ×{v}" for k, v in r.rejected.most_common()))
+            if r.warnings:
+                notes.append("kept with warnings: " + ", ".join(f"{k} ×{v}" for k, v in r.warnings.most_common()))
+            if not r.publisher:
+                notes.append("no publisher: the file has no Entity column; pass --publisher")
+            for n in notes:
+                print(f"    {n}", file=out)
+        for i, v in enumerate((r.rows_read, r.rows_kept, r.rows_rejected, r.rows_nondata, r.total_pence)):
+            totals[i] += v
+    for path, reason in failures:
+        print(f"{path}: FAILED {reason}", file=out)
+    print("-" * len(head), file=out)
+    label = f"TOTAL ({len(reports)} files parsed, {len(failures)} failed)"
+    print(f"{label:58s} {'':6s} {totals[0]:8,d} {totals[1]:8,d} {totals[2]:8,d} {totals[3]:8,d} "
+          f"{format_pence(totals[4]):>18s}", file=out)

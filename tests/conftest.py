@@ -1,0 +1,23 @@
+"""Shared test set-up. The real corpus is required: a missing corpus fails the run, it never skips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spend.config import realdata_dir
+
+
+def pytest_configure(config):
+    root = realdata_dir()
+    if not (root / "README.md").is_file():
+        raise pytest.UsageError(
+            f"the real-data corpus is missing at {root}; put ../shared/realdata beside the checkout "
+            "or set SPEND_REALDATA (tests fail rather than skip without it)"
+        )
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    return realdata_dir()

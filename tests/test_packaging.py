@@ -1,0 +1,35 @@
+"""environment.yml stays in step with pyproject.toml; the README documents every command."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from spend.cli import build_parser
+from spend.config import PROJECT_ROOT
+
+# conda-forge spells a few packages differently from PyPI.
+CONDA_NAMES = {"duckdb": "python-duckdb"}
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~ \[]", req, maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_every_pyproject_dependency():
+    meta = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in meta["dependencies"] + meta["optional-dependencies"]["dev"]}
+    env = (PROJECT_ROOT / "environment.yml").read_text()
+    listed = {_name(m) for m in re.findall(r"^\s+-\s+([A-Za-z][\w.-]*[^\n]*)$", env, flags=re.M)}
+    missing = {n for n in wanted if CONDA_NAMES.get(n, n) not in listed}
+    assert not missing, f"add to environment.yml: {sorted(missing)}"
+
+
+def test_readme_opens_with_the_two_commands_and_documents_every_command():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    first_block = readme.split("```", 2)[1]
+    assert "make demo" in first_block and "make test" in first_block
+    assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
+    sub = build_parser()._subparsers._group_actions[0].choices
+    for name in sub:
+        assert f"spend {name}" in readme, f"README does not show `spend {name}`"
