@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from localserver import FakeServices, contracts_finder_dir, load_records, load_recorded, loopback_only  # noqa: F401
+from spend.cli import main as spend_main
 from spend.errors import SpendError
 from spend.notices import cli
 
@@ -140,7 +141,7 @@ def test_build_says_so_when_a_file_cannot_be_read(tmp_path, capsys):
 def test_usage_errors_are_one_clear_line(argv, message, tmp_path, capsys):
     with pytest.raises(SpendError, match=message):
         run("notices", "fetch", *argv, "--raw-dir", str(tmp_path), "--no-cache")
-    assert cli.main(["notices", "fetch", *argv, "--raw-dir", str(tmp_path), "--no-cache"]) == 1
+    assert spend_main(["notices", "fetch", *argv, "--raw-dir", str(tmp_path), "--no-cache"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
 

@@ -247,7 +247,7 @@ def test_killed_process_resumes(awards_2019, tmp_path, monkeypatch):
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "from localserver import install_loopback_guard; install_loopback_guard();"
-        "from spend.notices.cli import main; sys.exit(main(sys.argv[2:]))"
+        "from spend.cli import main; sys.exit(main(sys.argv[2:]))"
     )
     with FakeServices(awards_2019, delay=0.05) as server:
         env = dict(os.environ, SPEND_HTTP_WAIT_SCALE="0")
@@ -269,7 +269,7 @@ def test_killed_process_resumes(awards_2019, tmp_path, monkeypatch):
         pages_before = sum(w["pages"] for w in json.loads(states[0].read_text())["windows"])
         assert 6 <= pages_before < 25
 
-        from spend.notices.cli import main
+        from spend.cli import main
 
         server.delay = 0
         monkeypatch.setenv("SPEND_HTTP_WAIT_SCALE", "0")

@@ -2,7 +2,7 @@
 
 Wire into the project's CLI with `register(subparsers)`; each sub-command sets `func` to its
 `run_*(args) -> int`. Errors are `SpendError`s for the main CLI to print as one line.
-`python -m spend.notices.cli ...` runs these commands on their own.
+The `spend` entry point (spend.cli) registers these commands.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import argparse
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Sequence
 
 from tqdm import tqdm
 
@@ -200,19 +199,3 @@ def _parse_time(text: str) -> datetime:
     except ValueError:
         raise HarvestError(None, f"{text!r} is not a date (YYYY-MM-DD) or ISO 8601 time") from None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the notices commands on their own: `python -m spend.notices.cli fetch ...`."""
-    parser = argparse.ArgumentParser(prog="spend")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except SpendError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
