@@ -108,8 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=run_parse)
 
     from .notices.cli import register as register_notices
+    from .suppliers.cli import register as register_suppliers
 
     register_notices(sub)
+    register_suppliers(sub)
     return parser
 
 

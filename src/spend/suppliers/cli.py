@@ -1,0 +1,160 @@
+"""`spend suppliers review | apply | report`: a thin shell over `spend.suppliers`.
+
+Wire into the project's CLI with `register(subparsers)`; each sub-command sets `func` to `run`, and
+`run(args) -> int` returns the exit code. Errors are `SpendError`s for the main CLI to print as one line.
+`python -m spend.suppliers.cli ...` runs these commands on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from spend.errors import SpendError
+from spend.suppliers.errors import PaymentsInputError
+from spend.suppliers.overrides import default_overrides_path, load_overrides
+from spend.suppliers.report import format_report, summarise_top_suppliers
+from spend.suppliers.resolution import annotate_payments, resolve_payments
+from spend.suppliers.review import apply_review, build_review, write_review
+
+REVIEW_EXAMPLES = """\
+example:
+  spend suppliers review --payments data/clean/payments.parquet --out reports/supplier_review.csv
+
+Writes one row per pair of suppliers that look alike but were not merged automatically, biggest money
+first, with the evidence. Fill `decision` with `same` or `never`, then run `spend suppliers apply`.
+"""
+
+APPLY_EXAMPLES = """\
+example:
+  spend suppliers apply reports/supplier_review.csv
+
+Appends the marked decisions to the overrides file (default: spend/data/supplier_overrides.csv), which
+always wins over automatic matching. Commit that file: it is the record of who decided what.
+"""
+
+REPORT_EXAMPLES = """\
+example:
+  spend suppliers report --payments data/clean/payments.parquet --top 10
+
+Lists the largest suppliers by net pounds paid, each with every spelling it was published under and how
+that spelling was matched (exact, identifier, fuzzy, override).
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `suppliers` command, with `review`, `apply` and `report`, to the project's sub-parsers."""
+    suppliers = subparsers.add_parser(
+        "suppliers",
+        help="resolve supplier names to suppliers; review and overrule the matching",
+        description="Cluster published supplier names into suppliers; review candidate merges; apply decisions.",
+    )
+    commands = suppliers.add_subparsers(dest="suppliers_command", metavar="{review,apply,report}")
+    commands.required = True
+
+    review = commands.add_parser(
+        "review", help="write candidate merges for an analyst to decide",
+        description="Write the candidate supplier merges in the review band, with evidence, biggest first.",
+        epilog=REVIEW_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_payments_options(review)
+    review.add_argument("--out", type=Path, default=Path("reports/supplier_review.csv"),
+                        help="review file to write (default: reports/supplier_review.csv)")
+    review.set_defaults(func=run)
+
+    apply = commands.add_parser(
+        "apply", help="append the decisions of a marked review file to the overrides",
+        description="Read a review file marked with same/never and append the decisions to the overrides file.",
+        epilog=APPLY_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    apply.add_argument("review_file", type=Path, help="the review file, with its decision column filled in")
+    apply.add_argument("--overrides", type=Path, help="overrides file to append to (default: the package's)")
+    apply.set_defaults(func=run)
+
+    report = commands.add_parser(
+        "report", help="list the largest suppliers with their name variants",
+        description="List the largest suppliers by pounds paid, with every published spelling.",
+        epilog=REPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_payments_options(report)
+    report.add_argument("--top", type=int, default=10, help="how many suppliers (default 10)")
+    report.set_defaults(func=run)
+
+
+def _add_payments_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--payments", type=Path, required=True,
+                        help="payments table (.parquet or .csv) with supplier_name_raw and amount_gbp")
+    parser.add_argument("--overrides", type=Path, help="overrides file (default: the package's)")
+
+
+def read_payments(path: Path) -> pd.DataFrame:
+    """A payments table from Parquet or CSV, with amount_gbp as exact Decimals."""
+    if not path.exists():
+        raise PaymentsInputError(path, "file not found")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+        elif path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        else:
+            raise PaymentsInputError(path, "expected a .parquet or .csv file")
+    except (OSError, ValueError) as exc:
+        raise PaymentsInputError(path, f"cannot read: {exc}") from exc
+    missing = [c for c in ("supplier_name_raw", "amount_gbp") if c not in frame.columns]
+    if missing:
+        raise PaymentsInputError(path, f"missing column(s) {', '.join(missing)}")
+    frame["amount_gbp"] = [_to_decimal(v, path, i) for i, v in enumerate(frame["amount_gbp"].tolist())]
+    return frame
+
+
+def _to_decimal(value, path: Path, i: int) -> Decimal | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation as exc:
+        raise PaymentsInputError(path, f"amount_gbp {value!r} is not a number", locator=f"row {i + 1}") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one `spend suppliers` sub-command; returns the exit code."""
+    command = args.suppliers_command
+    if command == "apply":
+        result = apply_review(args.review_file, args.overrides)
+        target = args.overrides or default_overrides_path()
+        print(f"{result.same} same, {result.never} never, {result.undecided} undecided; "
+              f"{result.added} new decision(s) appended to {target}")
+        return 0
+    overrides = load_overrides(args.overrides)
+    payments = read_payments(args.payments)
+    resolution = resolve_payments(payments, overrides=overrides)
+    annotated = annotate_payments(payments, resolution=resolution)
+    if command == "review":
+        review = build_review(resolution, annotated)
+        write_review(review, args.out)
+        print(f"{len(review)} candidate merge(s) written to {args.out}")
+        return 0
+    if command == "report":
+        print(format_report(summarise_top_suppliers(annotated, args.top)))
+        return 0
+    raise SpendError(None, f"unknown suppliers command {command!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="spend")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SpendError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

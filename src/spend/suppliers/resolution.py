@@ -1,0 +1,200 @@
+"""From published names (or a payments table) to suppliers: the library's main entry points.
+
+    resolution = resolve_names(["OPTUM HEALTH SOLUTIONS (UK) LTD", "Optum Health Solutions UK Limited"])
+    annotated = annotate_payments(payments)   # adds supplier_id, supplier_name, match_method, ...
+
+`annotate_payments` adds, for every row: `supplier_id` (stable, derived from the supplier's canonical key),
+`supplier_name` (a display name: the supplier's most used spelling, codes removed), `match_method` (exact /
+identifier / fuzzy / override, or 'excluded' for rows that are not a supplier), `match_score` (0-100),
+`supplier_kind` (organisation, person, code_only, or why the row has no supplier: redacted, total,
+placeholder, blank) and `supplier_group` (a corporate group, kept apart from the legal entity).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from spend.suppliers.clusters import ClusterParams, Clustering, cluster_keys
+from spend.suppliers.groups import find_group, load_groups
+from spend.suppliers.identifiers import Identifier, IdentifierStore, identifiers_from_payments
+from spend.suppliers.keys import parse_name
+from spend.suppliers.kinds import NON_SUPPLIER_KINDS, classify_name
+from spend.suppliers.overrides import Overrides, load_overrides
+
+MATCH_COLUMNS = ("supplier_id", "supplier_name", "match_method", "match_score", "supplier_kind", "supplier_group")
+NAME_COLUMNS = (
+    "supplier_name_raw", "supplier_key", "supplier_kind", "supplier_id", "supplier_name", "match_method",
+    "match_score", "match_evidence", "supplier_group", "legal_form", "trading_name",
+)
+DECISION_COLUMNS = (
+    "key_a", "key_b", "method", "band", "score", "pattern", "evidence", "applied", "blocked_by", "shared_identifiers",
+    "ratio", "token_sort_ratio", "token_set_ratio", "jaro_winkler",
+)
+
+
+@dataclass
+class SupplierResolution:
+    names: pd.DataFrame  # one row per distinct published name (NAME_COLUMNS)
+    suppliers: pd.DataFrame  # one row per supplier
+    decisions: pd.DataFrame  # every pair decision made while clustering (DECISION_COLUMNS)
+    clustering: Clustering
+
+    def of(self, raw: str) -> dict:
+        """The resolution row of one published name."""
+        rows = self.names[self.names["supplier_name_raw"] == raw]
+        if rows.empty:
+            raise KeyError(raw)
+        return rows.iloc[0].to_dict()
+
+
+def _as_overrides(overrides: Overrides | str | Path | None) -> Overrides:
+    if isinstance(overrides, Overrides):
+        return overrides
+    return load_overrides(overrides)  # None -> the package's file: analysts' decisions always apply
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def resolve_names(
+    names: Iterable[str | None],
+    *,
+    counts: Mapping[str, int] | None = None,
+    identifiers: IdentifierStore | None = None,
+    overrides: Overrides | str | Path | None = None,
+    params: ClusterParams = ClusterParams(),
+    groups: dict[str, tuple[str, ...]] | None = None,
+) -> SupplierResolution:
+    """Resolve published supplier names to suppliers.
+
+    `counts` (name -> number of payments) only chooses display names. `identifiers` adds identifiers from
+    other columns or sources; without it, codes glued onto the names are used. `overrides` is the analysts'
+    file (None: the package's spend/data/supplier_overrides.csv; pass `no_overrides()` for none).
+    """
+    overrides = _as_overrides(overrides)
+    groups = load_groups() if groups is None else groups
+    distinct = sorted({("" if _is_blank(n) else str(n)) for n in names})
+    if identifiers is None:
+        identifiers = IdentifierStore()
+        for name in distinct:
+            identifiers.add_glued_codes(name)
+
+    parts = {raw: parse_name(raw) for raw in distinct}
+    kind_of_raw: dict[str, str] = {}
+    for raw in distinct:
+        kind = classify_name(raw)
+        override = overrides.kinds.get(parts[raw].key)
+        kind_of_raw[raw] = override[0] if override else kind
+
+    key_kinds: dict[str, set[str]] = defaultdict(set)
+    key_ids: dict[str, set[Identifier]] = defaultdict(set)
+    for raw in distinct:
+        if kind_of_raw[raw] in NON_SUPPLIER_KINDS:
+            continue
+        key = parts[raw].key
+        key_kinds[key].add(kind_of_raw[raw])
+        key_ids[key].update(identifiers.for_name(raw))
+    kinds = {k: ("organisation" if "organisation" in v else sorted(v)[0]) for k, v in key_kinds.items()}
+    clustering = cluster_keys(kinds, {k: frozenset(v) for k, v in key_ids.items()}, overrides, params)
+
+    counts = counts or {}
+    raws_of_supplier: dict[str, list[str]] = defaultdict(list)
+    for raw in distinct:
+        if kind_of_raw[raw] not in NON_SUPPLIER_KINDS:
+            raws_of_supplier[clustering.canonical_of[parts[raw].key]].append(raw)
+    display = {
+        canonical: choose_display_name([parts[r].cleaned for r in raws], [counts.get(r, 1) for r in raws])
+        for canonical, raws in raws_of_supplier.items()
+    }
+
+    rows = []
+    for raw in distinct:
+        p = parts[raw]
+        kind = kind_of_raw[raw]
+        if kind in NON_SUPPLIER_KINDS:
+            rows.append((raw, p.key, kind, None, None, "excluded", None, f"not a supplier: {kind}", None,
+                         p.legal_form, p.trading_name))
+            continue
+        canonical = clustering.canonical_of[p.key]
+        method, score, evidence = clustering.attachment[p.key]
+        if method == "exact" and p.key != canonical:  # cannot happen: a non-canonical key has an edge
+            raise RuntimeError(f"{raw!r} has no recorded edge to {canonical!r}")
+        group = find_group(clustering.members[canonical], groups)
+        rows.append((raw, p.key, kind, clustering.supplier_id_of[canonical], display[canonical], method, score,
+                     evidence or "same key", group, p.legal_form, p.trading_name))
+    # object columns keep None as None (pandas would otherwise turn missing strings into NaN)
+    names_frame = pd.DataFrame(rows, columns=list(NAME_COLUMNS), dtype=object)
+
+    supplier_rows = []
+    for canonical, members in sorted(clustering.members.items()):
+        supplier_rows.append((
+            clustering.supplier_id_of[canonical], display.get(canonical, canonical), canonical,
+            find_group(members, groups), len(members), " | ".join(members),
+        ))
+    suppliers = pd.DataFrame(
+        supplier_rows, columns=["supplier_id", "supplier_name", "canonical_key", "supplier_group", "n_keys", "keys"],
+        dtype=object,
+    )
+    decisions = pd.DataFrame(
+        [(d.key_a, d.key_b, d.method, d.band, d.score, d.pattern, d.evidence, d.applied, d.blocked_by,
+          "; ".join(d.shared),
+          *((d.comparison.measure(m) for m in ("ratio", "token_sort_ratio", "token_set_ratio", "jaro_winkler"))
+            if d.comparison else (None,) * 4))
+         for d in clustering.decisions],
+        columns=list(DECISION_COLUMNS),
+        dtype=object,
+    )
+    return SupplierResolution(names_frame, suppliers, decisions, clustering)
+
+
+def choose_display_name(spellings: list[str], counts: list[int]) -> str:
+    """The spelling used most often (ties: the longest, then the first alphabetically)."""
+    totals: Counter[str] = Counter()
+    for spelling, n in zip(spellings, counts):
+        totals[spelling] += n
+    return min(totals, key=lambda s: (-totals[s], -len(s), s))
+
+
+def resolve_payments(
+    payments: pd.DataFrame,
+    *,
+    overrides: Overrides | str | Path | None = None,
+    identifiers: IdentifierStore | None = None,
+    params: ClusterParams = ClusterParams(),
+) -> SupplierResolution:
+    """Resolve the supplier names of a payments table, with the identifiers its columns carry."""
+    store = identifiers_from_payments(payments)
+    if identifiers is not None:
+        store = store.merge(identifiers)
+    names = payments["supplier_name_raw"]
+    counts = Counter("" if _is_blank(n) else str(n) for n in names.tolist())
+    return resolve_names(names.tolist(), counts=counts, identifiers=store, overrides=overrides, params=params)
+
+
+def annotate_payments(
+    payments: pd.DataFrame,
+    *,
+    overrides: Overrides | str | Path | None = None,
+    identifiers: IdentifierStore | None = None,
+    params: ClusterParams = ClusterParams(),
+    resolution: SupplierResolution | None = None,
+) -> pd.DataFrame:
+    """A copy of `payments` with MATCH_COLUMNS added (see the module docstring). The input is not changed."""
+    if "supplier_name_raw" not in payments.columns:
+        raise KeyError("payments has no supplier_name_raw column")
+    resolution = resolution or resolve_payments(payments, overrides=overrides, identifiers=identifiers, params=params)
+    lookup = resolution.names.set_index("supplier_name_raw")
+    raw = payments["supplier_name_raw"].map(lambda n: "" if _is_blank(n) else str(n))
+    out = payments.copy()
+    for column, source in (
+        ("supplier_id", "supplier_id"), ("supplier_name", "supplier_name"), ("match_method", "match_method"),
+        ("match_score", "match_score"), ("supplier_kind", "supplier_kind"), ("supplier_group", "supplier_group"),
+    ):
+        out[column] = raw.map(lookup[source]).astype(object).where(lambda s: s.notna(), None)
+    return out
