@@ -133,6 +133,13 @@ def test_comparison_is_symmetric_in_its_decision():
         assert (compare_keys(ka, kb).band, compare_keys(ka, kb).hard_conflict) == (compare_keys(kb, ka).band, compare_keys(kb, ka).hard_conflict)
 
 
+def test_blocking_finds_cut_short_and_extended_names():
+    keys = ["OPTUM", "OPTUM HEALTH SOLUTION", "OPTUM HEALTH SOLUTIONS"]
+    pairs = find_candidate_pairs(keys, ClusterParams())
+    assert ("OPTUM", "OPTUM HEALTH SOLUTIONS") in pairs
+    assert ("OPTUM HEALTH SOLUTION", "OPTUM HEALTH SOLUTIONS") in pairs
+
+
 def test_blocking_finds_typos_and_reordered_words():
     keys = sorted({make_key(n) for n in ["DELLOITTE LLP", "DELOITTE LLP", "FUJIFILM SONOSITE LTD", "Sonosite Fujifilm Ltd",
                                           "HEALTH NET CONNECTIONS LTD", "Healthnet Connections Ltd", "FUJIFILM UK LTD"]})

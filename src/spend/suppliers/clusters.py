@@ -38,7 +38,7 @@ NAMES_DIFFER = frozenset({"extension", "body_type", "conflict", "numbers", "diss
 @dataclass(frozen=True)
 class ClusterParams:
     fuzzy: bool = True
-    prefilter_cutoff: float = 60.0  # similarity a pair in a block needs before it is compared in full
+    prefilter_cutoff: float = 70.0  # similarity a pair in a block needs before it is compared in full
     small_block: int = 40  # blocks up to this size are compared pair by pair without the prefilter
     max_block: int = 5000  # larger blocks are split by their second word
     prefix_chars: int = 8  # length of the letters-only prefix used as a block
@@ -149,10 +149,11 @@ class _Clusters:
 def _blocks(keys: list[str], params: ClusterParams) -> list[list[int]]:
     """Groups of key indices to compare within.
 
-    A key is put in the blocks of its two rarest words (a typo in one word, words in another order, a cut or
-    an extended name still leave one shared block), of its first letters without spaces (for names written
-    with or without spaces: 'WIFI SPARK' / 'WIFISPARK'), and, for a one-word key, of its first three letters
-    (for a typo in its only word: 'DELLOITTE' / 'DELOITTE').
+    A key is put in the blocks of its first word and its two rarest words (a typo in one word, words in
+    another order, a cut or an extended name still leave one shared block), of its first letters without
+    spaces (for names written with or without spaces: 'WIFI SPARK' / 'WIFISPARK'), and, for a one-word key,
+    of its first three letters (for a typo in its only word: 'DELLOITTE' / 'DELOITTE'). Every pair in a
+    block then passes the prefilter in `find_candidate_pairs` before it is compared in full.
     """
     df = Counter()
     cores = [profile_key(k).core or profile_key(k).tokens for k in keys]
@@ -162,7 +163,9 @@ def _blocks(keys: list[str], params: ClusterParams) -> list[list[int]]:
     for i, core in enumerate(cores):
         if not core:
             continue
-        for word in sorted(set(core), key=lambda t: (df[t], t))[: params.rare_words]:
+        words = set(sorted(set(core), key=lambda t: (df[t], t))[: params.rare_words])
+        words.add(core[0])  # a cut-short or extended name keeps its first word ('OPTUM' / 'OPTUM HEALTH ...')
+        for word in words:
             groups[("word", word)].append(i)
         nospace = profile_key(keys[i]).nospace
         groups[("prefix", nospace[: params.prefix_chars])].append(i)
@@ -186,45 +189,41 @@ def _blocks(keys: list[str], params: ClusterParams) -> list[list[int]]:
     return out
 
 
-def find_candidate_pairs(keys: list[str], params: ClusterParams = ClusterParams()) -> set[tuple[str, str]]:
-    """Pairs of keys worth comparing in full (each pair ordered, a < b).
+def find_candidate_pairs(keys: list[str], params: ClusterParams = ClusterParams()) -> list[tuple[str, str]]:
+    """Pairs of keys worth comparing in full, sorted (each pair ordered, a < b; `keys` must be sorted).
 
     Inside each block, pairs pass a cheap vectorised filter first: token_set_ratio (words in common, in any
     order) or the ratio of the names without spaces ('WIFI SPARK' / 'WIFISPARK') must reach
     `prefilter_cutoff`. Only survivors are compared word by word in Python.
     """
-    nospace = [profile_key(k).nospace for k in keys]
-    small: set[tuple[int, int]] = set()
-    found: set[tuple[int, int]] = set()
+    n = len(keys)
+    small_codes, found_codes = [], []
     for block in _blocks(keys, params):
-        if len(block) <= params.small_block:
-            for x in range(len(block)):
-                for y in range(x + 1, len(block)):
-                    i, j = block[x], block[y]
-                    small.add((i, j) if i < j else (j, i))
+        members = np.asarray(sorted(block), dtype=np.int64)
+        if len(members) <= params.small_block:
+            upper_i, upper_j = np.triu_indices(len(members), 1)
+            small_codes.append(members[upper_i] * n + members[upper_j])
             continue
-        names = [keys[i] for i in block]
+        names = [keys[i] for i in members.tolist()]
         scores = process.cdist(
             names, names, scorer=fuzz.token_set_ratio, score_cutoff=params.prefilter_cutoff,
             dtype=np.uint8, workers=params.workers,
         )
         xs, ys = np.nonzero(np.triu(scores, k=1))
-        for x, y in zip(xs.tolist(), ys.tolist()):
-            i, j = block[x], block[y]
-            found.add((i, j) if i < j else (j, i))
-    small -= found
-    if small:
-        pairs = sorted(small)
-        first = [keys[i] for i, _ in pairs]
-        second = [keys[j] for _, j in pairs]
-        by_words = process.cpdist(first, second, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=params.workers)
-        by_letters = process.cpdist(
-            [nospace[i] for i, _ in pairs], [nospace[j] for _, j in pairs], scorer=fuzz.ratio,
-            dtype=np.uint8, workers=params.workers,
-        )
+        found_codes.append(members[xs] * n + members[ys])
+    found = np.unique(np.concatenate(found_codes)) if found_codes else np.empty(0, dtype=np.int64)
+    small = np.unique(np.concatenate(small_codes)) if small_codes else np.empty(0, dtype=np.int64)
+    small = np.setdiff1d(small, found, assume_unique=True)
+    if len(small):
+        first, second = (small // n).tolist(), (small % n).tolist()
+        nospace = [profile_key(k).nospace for k in keys]
+        by_words = process.cpdist([keys[i] for i in first], [keys[j] for j in second], scorer=fuzz.token_set_ratio,
+                                  dtype=np.uint8, workers=params.workers)
+        by_letters = process.cpdist([nospace[i] for i in first], [nospace[j] for j in second], scorer=fuzz.ratio,
+                                    dtype=np.uint8, workers=params.workers)
         keep = (by_words >= params.prefilter_cutoff) | (by_letters >= params.prefilter_cutoff)
-        found.update(pair for pair, ok in zip(pairs, keep.tolist()) if ok)
-    return {(keys[i], keys[j]) if keys[i] < keys[j] else (keys[j], keys[i]) for i, j in found}
+        found = np.union1d(found, small[keep])
+    return [(keys[i], keys[j]) for i, j in zip((found // n).tolist(), (found % n).tolist())]
 
 
 def cluster_keys(
@@ -300,7 +299,7 @@ def cluster_keys(
     if params.fuzzy:
         fuzzy_keys = [k for k in keys if kinds[k] not in EXACT_ONLY_KINDS]
         compared = []
-        for a, b in sorted(find_candidate_pairs(fuzzy_keys, params)):
+        for a, b in find_candidate_pairs(fuzzy_keys, params):
             comparison = compare_keys(a, b)
             if comparison.band != "reject":
                 compared.append((a, b, comparison))

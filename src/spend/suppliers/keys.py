@@ -28,7 +28,7 @@ from spend.suppliers.datafiles import read_package_rows
 # Typographic apostrophes and the backtick Redbridge CCG uses ('ST GEORGE`S') all mean an apostrophe.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
 
-# "X LTD T/A Y", "X Ltd Trading As Y", "X LTD ( T/A Y)", "X T/AS Y", and the 'T/ S' typo (Barts).
+# "X LTD T/A Y", "X Ltd Trading As Y", "X LTD ( T/A Y)", "X T/AS Y", and the 'T/ S' typo (Chelsea & Westminster).
 _TRADING_AS = re.compile(r"(?:^|(?<=[\s(,\-]))(?:T\s*/\s*AS?|T\s*/\s*S|TRADING\s+AS)(?=[\s.:)]|$)")
 # 'TA' alone means trading-as only straight after a legal form ('D Singh Properties Ltd TA DS Properties').
 _LTD_TA = re.compile(r"\S\s+(?:LTD|LIMITED|PLC|LLP)\.?\s+(TA)\s")
@@ -50,6 +50,8 @@ _FORMER = re.compile(r"^(?:FORMERLY|FORMALLY|PREVIOUSLY|WAS|EX)\b\s*(.*)$")
 _BRACKET_CODE = re.compile(r"^(?:ACCOUNT|A\s*/\s*C|ACC|REF\.?)?[\s.:#]*[0-9][0-9\s/.-]{2,}$")
 _BRACKET_NOTE = re.compile(r"^RE\s")
 _STOPWORDS = {"THE", "AND", "OF", "FOR", "&"}
+# Words through which the string rules above could still match a key (which has no punctuation left).
+_STRING_RULE_WORDS = re.compile(r"\b(?:TRADING AS|TA|DIVISION OF|ACCOUNT|CIS\s*[0-9])\b")
 
 
 @dataclass(frozen=True)
@@ -328,10 +330,18 @@ def parse_name(raw: str | None) -> NameParts:
     """Split a published supplier name into its key, codes, legal form, trading name and qualifiers."""
     if raw is None or (isinstance(raw, float) and raw != raw):
         raw = ""
-    parts = _parse_name(str(raw))
-    # The key of a key must be the key itself. Rules that read the published spelling (trading-as, brackets,
-    # codes) can expose a new pattern in their output, so the key is re-parsed until it stops changing.
+    return _parse_to_fixed_point(str(raw))
+
+
+@lru_cache(maxsize=200_000)
+def _parse_to_fixed_point(raw: str) -> NameParts:
+    parts = _parse_name(raw)
+    # The key of a key must be the key itself. Rules that read the published spelling (trading-as, account
+    # labels) can expose a new pattern in their output, so such a key is re-parsed until it stops changing.
+    # (The word rules already ran to a fixed point; only these string rules can still apply to a key.)
     key = parts.key
+    if not _STRING_RULE_WORDS.search(key) and "fallback key" not in parts.notes:
+        return parts
     for _ in range(10):
         again = _parse_name(key).key
         if again == key:
@@ -342,7 +352,6 @@ def parse_name(raw: str | None) -> NameParts:
     return parts
 
 
-@lru_cache(maxsize=200_000)
 def _parse_name(raw: str) -> NameParts:
     notes: list[str] = []
     name, codes = split_name_codes(raw)
@@ -392,7 +401,8 @@ def _parse_name(raw: str) -> NameParts:
     key = " ".join(tokens)
     if not key:
         # Nothing but a legal form or punctuation: keep what there is rather than an empty key.
-        key = " ".join(re.sub(r"[^A-Z0-9]+", " ", cleaned.upper()).split())
+        key = " ".join(_join_initials(re.sub(r"[^A-Z0-9]+", " ", cleaned.upper()).split()))
+        notes.append("fallback key")
     return NameParts(
         raw=raw,
         cleaned=cleaned,

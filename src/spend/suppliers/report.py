@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-REPORT_COLUMNS = ("rank", "supplier_id", "supplier_name", "supplier_group", "payments", "total_gbp", "variants")
+REPORT_COLUMNS = (
+    "rank", "supplier_id", "supplier_name", "supplier_kind", "supplier_group", "payments", "total_gbp", "variants",
+)
 
 
 def summarise_top_suppliers(annotated: pd.DataFrame, top: int = 10) -> pd.DataFrame:
@@ -28,6 +30,7 @@ def summarise_top_suppliers(annotated: pd.DataFrame, top: int = 10) -> pd.DataFr
         )
         out.append({
             "rank": rank, "supplier_id": supplier_id, "supplier_name": mine["supplier_name"].iloc[0],
+            "supplier_kind": mine["supplier_kind"].iloc[0],
             "supplier_group": mine["supplier_group"].iloc[0], "payments": len(mine), "total_gbp": totals[supplier_id],
             "variants": [(r.supplier_name_raw, int(r.n), r.match_method) for r in variants.itertuples()],
         })
@@ -39,7 +42,8 @@ def format_report(report: pd.DataFrame) -> str:
     lines = []
     for r in report.itertuples(index=False):
         group = f"  [group: {r.supplier_group}]" if r.supplier_group else ""
-        lines.append(f"{r.rank:>2}. {r.supplier_name}  £{r.total_gbp:,.2f}  {r.payments} payments  ({r.supplier_id}){group}")
+        kind = "" if r.supplier_kind == "organisation" else f"  [{r.supplier_kind.replace('_', ' ')}]"
+        lines.append(f"{r.rank:>2}. {r.supplier_name}  £{r.total_gbp:,.2f}  {r.payments} payments  ({r.supplier_id}){kind}{group}")
         for name, n, method in r.variants:
             lines.append(f"      {n:>6} x {name!r}  [{method}]")
     return "\n".join(lines)

@@ -86,7 +86,7 @@ def build_review(resolution: SupplierResolution, annotated: pd.DataFrame | None 
     for (sa, sb), (_, d) in best.items():
         ka, kb = (d.key_a, d.key_b) if supplier_of_key[d.key_a] == sa else (d.key_b, d.key_a)
         gbp_a, gbp_b = sums.get(sa, Decimal("0")), sums.get(sb, Decimal("0"))
-        measures = dict(d.comparison.measures) if d.comparison else {}
+        measures = {m: round(v, 1) for m, v in d.comparison.measures} if d.comparison else {}
         rows.append({
             "decision": "", "total_gbp": abs(gbp_a) + abs(gbp_b),
             "name_a": spelling.get(ka, ka), "name_b": spelling.get(kb, kb),

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel, JaroWinkler, OSA
+from rapidfuzz.distance import JaroWinkler, OSA
 
 from spend.suppliers.datafiles import read_package_rows
 from spend.suppliers.keys import body_type_of, load_legal_forms
@@ -59,7 +59,8 @@ class Comparison:
     evidence: str
 
     def measure(self, name: str) -> float:
-        return dict(self.measures)[name]
+        """One of the measures, rounded to one decimal place as reports show it."""
+        return round(dict(self.measures)[name], 1)
 
 
 @lru_cache(maxsize=1)
@@ -131,9 +132,9 @@ def _is_generic(word: str) -> bool:
 def relate_words(x: str, y: str) -> str | None:
     """How two different words can be the same word: 'abbreviation', 'plural', 'typo', or None.
 
-    Typos and plurals are tolerated in generic words ('PHARMACEUTICAL'/'PHARMACEUTICALS', 'COMMISION') and,
-    as a dropped or doubled letter only, in long distinctive words ('DELLOITTE'/'DELOITTE', 8+ letters);
-    not in short distinctive ones: 'WILLOW'/'WILLOWS' and 'HEATH'/'HEALTH' stay different.
+    Typos and plurals are tolerated in generic words ('PHARMACEUTICAL'/'PHARMACEUTICALS', 'COMMISION'); in
+    long distinctive words (8+ letters) only a plural or a doubled letter ('DELLOITTE'/'DELOITTE'); in short
+    distinctive ones nothing: 'WILLOW'/'WILLOWS' and 'HEATH'/'HEALTH' stay different.
     """
     if (x, y) in _pair_abbreviations():
         return "abbreviation"
@@ -150,11 +151,22 @@ def relate_words(x: str, y: str) -> str | None:
         if (shorter >= 5 and distance <= 1) or (shorter >= 9 and distance <= 2):
             return "typo"
         return None
-    # In a distinctive word only a dropped or doubled letter counts ('DELLOITTE', 'ENDOCOPY'): one changed
-    # letter is as often another company ('MEDISOFT' / 'MEDISORT', 'BLANCHFORD' / 'BLATCHFORD').
-    if shorter >= 8 and Indel.distance(x, y) <= 1:
+    # In a distinctive word only a doubled letter counts ('DELLOITTE' / 'DELOITTE'): any other slip is as
+    # often another name ('MEDISOFT' / 'MEDISORT', 'HERITAGE' / 'HERMITAGE', 'BLANCHFORD' / 'BLATCHFORD').
+    if shorter >= 8 and _doubled_letter(x, y):
         return "typo"
     return None
+
+
+def _doubled_letter(x: str, y: str) -> bool:
+    """True when one word is the other with one letter written twice."""
+    long, short = (x, y) if len(x) > len(y) else (y, x)
+    if len(long) != len(short) + 1:
+        return False
+    for i in range(1, len(long)):
+        if long[i] == long[i - 1] and long[:i] + long[i + 1 :] == short:
+            return True
+    return False
 
 
 def _without_common(ca: list[str], cb: list[str]) -> tuple[list[str], list[str]]:
@@ -226,17 +238,22 @@ def _plainly_different(pa: KeyProfile, pb: KeyProfile, short: KeyProfile, long: 
     """A quick test for the commonest case, two names that each have words the other lacks and none of
     which could be a variant of another (no shared first letter, no acronym, no cut, no joined words).
     Saves the full word-by-word comparison; gives the same answer."""
-    only_a = set(pa.core) - set(pb.core)
-    only_b = set(pb.core) - set(pa.core)
-    if not only_a or not only_b or len(only_a) == 1 or len(only_b) == 1:
+    only_a = set(pa.core).difference(pb.core)
+    if not only_a:
         return False
-    if long.key.startswith(short.key) or pa.body_type in NHS_BODIES or pb.body_type in NHS_BODIES:
+    only_b = set(pb.core).difference(pa.core)
+    if not only_b:
         return False
     initials_a = {w[0] for w in only_a}
     if any(w[0] in initials_a for w in only_b):
         return False
-    letters_a, letters_b = "".join(sorted(only_a)), "".join(sorted(only_b))
-    return not (set(only_a) & {w for w in only_a if w in letters_b} or any(w in letters_a for w in only_b))
+    if long.key.startswith(short.key) or pa.body_type in NHS_BODIES or pb.body_type in NHS_BODIES:
+        return False
+    if (len(only_a) == 1 and len(only_b) > 1) or (len(only_b) == 1 and len(only_a) > 1):
+        # In the names' own word order: initials are read left to right (and sets have no stable order).
+        if _acronym_evidence([w for w in pa.core if w in only_a], [w for w in pb.core if w in only_b]):
+            return False
+    return True  # joined words share a first letter, so they were let through above
 
 
 def _truncation(short: KeyProfile, long: KeyProfile) -> str | None:
@@ -278,10 +295,10 @@ def _body_types_conflict(a: str | None, b: str | None) -> bool:
 
 def measure_pair(a: str, b: str) -> tuple[tuple[str, float], ...]:
     return (
-        ("ratio", round(fuzz.ratio(a, b), 1)),
-        ("token_sort_ratio", round(fuzz.token_sort_ratio(a, b), 1)),
-        ("token_set_ratio", round(fuzz.token_set_ratio(a, b), 1)),
-        ("jaro_winkler", round(JaroWinkler.normalized_similarity(a, b) * 100, 1)),
+        ("ratio", fuzz.ratio(a, b)),
+        ("token_sort_ratio", fuzz.token_sort_ratio(a, b)),
+        ("token_set_ratio", fuzz.token_set_ratio(a, b)),
+        ("jaro_winkler", JaroWinkler.normalized_similarity(a, b) * 100),
     )
 
 
@@ -352,8 +369,15 @@ def compare_keys(a: str, b: str) -> Comparison:
         m = dict(measures)
         if not pairings:
             pattern = "word_order" if sorted(ca) == sorted(cb) and ca != cb else "weak_words"
+            if not any(not _is_generic(w) for w in ca):
+                return _decide("review", pattern, False, measures, "only generic words, nothing distinctive")
             return _decide("accept", pattern, False, measures, "same words" + (" in another order" if pattern == "word_order" else " apart from AND/OF/THE/UK"))
         evidence = "; ".join(pairings)
+        if not any(not _is_generic(w) for w in set(ca) & set(cb)) and not any(
+            p.startswith("typo ") and not any(_is_generic(w) for w in p.split()[1].split("~")) for p in pairings
+        ):
+            # 'CHEMICAL' / 'CHEMICALS', 'SOLICITORS' / 'SOLICTORS': nothing distinctive in common to anchor on.
+            return _decide("review", "variant", False, measures, evidence + "; no distinctive word in common")
         if m["token_sort_ratio"] >= ACCEPT_MIN_TOKEN_SORT:
             return _decide("accept", "variant", False, measures, evidence)
         return _decide("review", "variant", False, measures, evidence + "; characters differ too much")
