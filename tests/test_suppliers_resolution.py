@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from spend.suppliers import IdentifierStore, annotate_payments, no_overrides, resolve_names
-from spend.suppliers.cli import main, register
+from spend.cli import main
+from spend.suppliers.cli import register
 from spend.suppliers.errors import OverridesError, PaymentsInputError, ReviewFileError
 from spend.suppliers.identifiers import is_valid_uk_vat, normalise_identifier
 from spend.suppliers.overrides import OverrideRow, default_overrides_path, load_overrides, parse_overrides

@@ -63,3 +63,7 @@ class AmbiguousDates(SpendError):
 
 class AmbiguousHeader(SpendError):
     """Two columns of one header mean the same thing, so a value could come from either."""
+
+
+class PaymentsInputError(SpendError):
+    """A payments table given to a command is missing, unreadable or lacks required columns."""

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schema
+from .errors import PaymentsInputError
 
 SPEND_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".xlsm", ".pdf"}
 TABLES = {"payments": schema.PAYMENTS, "rejects": schema.REJECTS}
@@ -42,14 +45,36 @@ def write_table(frame: pd.DataFrame, path: str | Path, table: str) -> Path:
 
 
 def read_payments(path: str | Path) -> pd.DataFrame:
-    """Read a payments table written by `write_table`, with amounts back as exact Decimals."""
-    from decimal import Decimal
+    """Read a payments table (.parquet or .csv) with amounts back as exact Decimals.
 
+    Raises `PaymentsInputError` naming the file (and row) when it is missing, of another kind,
+    unreadable, lacks supplier_name_raw/amount_gbp, or holds an amount that is not a number.
+    """
     path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        frame = pq.read_table(path).to_pandas()
-    else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        frame["amount_gbp"] = [Decimal(a) for a in frame["amount_gbp"]]
+    if not path.exists():
+        raise PaymentsInputError(path, "file not found")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pq.read_table(path).to_pandas()
+        elif path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        else:
+            raise PaymentsInputError(path, "expected a .parquet or .csv file")
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise PaymentsInputError(path, f"cannot read: {exc}") from exc
+    missing = [c for c in ("supplier_name_raw", "amount_gbp") if c not in frame.columns]
+    if missing:
+        raise PaymentsInputError(path, f"missing column(s) {', '.join(missing)}")
+    frame["amount_gbp"] = [_to_decimal(v, path, i) for i, v in enumerate(frame["amount_gbp"].tolist())]
+    if "payment_date" in frame and frame["payment_date"].dtype == object:
         frame["payment_date"] = pd.to_datetime(frame["payment_date"]).dt.date
     return frame
+
+
+def _to_decimal(value, path: Path, i: int) -> Decimal | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation as exc:
+        raise PaymentsInputError(path, f"amount_gbp {value!r} is not a number", locator=f"row {i + 1}") from exc

@@ -8,15 +8,11 @@ Wire into the project's CLI with `register(subparsers)`; each sub-command sets `
 from __future__ import annotations
 
 import argparse
-import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Sequence
 
-import pandas as pd
 
 from spend.errors import SpendError
-from spend.suppliers.errors import PaymentsInputError
+from spend.store import read_payments
 from spend.suppliers.overrides import default_overrides_path, load_overrides
 from spend.suppliers.report import format_report, summarise_top_suppliers
 from spend.suppliers.resolution import annotate_payments, resolve_payments
@@ -92,35 +88,6 @@ def _add_payments_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overrides", type=Path, help="overrides file (default: the package's)")
 
 
-def read_payments(path: Path) -> pd.DataFrame:
-    """A payments table from Parquet or CSV, with amount_gbp as exact Decimals."""
-    if not path.exists():
-        raise PaymentsInputError(path, "file not found")
-    try:
-        if path.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(path)
-        elif path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        else:
-            raise PaymentsInputError(path, "expected a .parquet or .csv file")
-    except (OSError, ValueError) as exc:
-        raise PaymentsInputError(path, f"cannot read: {exc}") from exc
-    missing = [c for c in ("supplier_name_raw", "amount_gbp") if c not in frame.columns]
-    if missing:
-        raise PaymentsInputError(path, f"missing column(s) {', '.join(missing)}")
-    frame["amount_gbp"] = [_to_decimal(v, path, i) for i, v in enumerate(frame["amount_gbp"].tolist())]
-    return frame
-
-
-def _to_decimal(value, path: Path, i: int) -> Decimal | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    try:
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation as exc:
-        raise PaymentsInputError(path, f"amount_gbp {value!r} is not a number", locator=f"row {i + 1}") from exc
-
-
 def run(args: argparse.Namespace) -> int:
     """Run one `spend suppliers` sub-command; returns the exit code."""
     command = args.suppliers_command
@@ -143,18 +110,3 @@ def run(args: argparse.Namespace) -> int:
         print(format_report(summarise_top_suppliers(annotated, args.top)))
         return 0
     raise SpendError(None, f"unknown suppliers command {command!r}")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="spend")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except SpendError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

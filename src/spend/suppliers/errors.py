@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spend.errors import SpendError
+from spend.errors import PaymentsInputError, SpendError  # noqa: F401 (re-exported)
 
 
 class SupplierError(SpendError):
@@ -20,7 +20,3 @@ class OverridesError(SupplierError):
 class ReviewFileError(SupplierError):
     """A marked review file given to `spend suppliers apply` is not one `spend suppliers review` wrote,
     or a row is marked with something other than same / never / blank."""
-
-
-class PaymentsInputError(SupplierError):
-    """The payments file given to a `spend suppliers` command cannot be read or lacks a column."""
