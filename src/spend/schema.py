@@ -58,6 +58,27 @@ PAYMENTS: tuple[Field, ...] = (
     Field("source_locator", pa.string(), True, "Where the row is in the file: 'row 12', \"sheet 'Sheet1' row 12\", 'page 3 line 14'", nullable=False),
 )
 
+# The store's payments table (`data/clean/payments/`): the parser's columns plus who the supplier is
+# (spend.suppliers), which registered publisher the file belongs to, where the file came from, and
+# whether the same transaction was already published in another file.
+SUPPLIER_FIELDS: tuple[Field, ...] = (
+    Field("supplier_id", pa.string(), False, "Stable supplier identity (spend.suppliers); same id across runs"),
+    Field("supplier_name", pa.string(), False, "Canonical display name of the supplier"),
+    Field("match_method", pa.string(), False, "How the name was tied to the supplier: exact, identifier, fuzzy, override, excluded"),
+    Field("match_score", pa.float64(), False, "Score of the match, 0-100 (100 for exact and identifier matches)"),
+    Field("supplier_kind", pa.string(), False, "organisation, person, code_only, or why it is no supplier (redacted, total, ...)"),
+    Field("supplier_group", pa.string(), False, "Corporate group, kept apart from the legal entity (e.g. 'Optum / UnitedHealth')"),
+)
+STORE_FIELDS: tuple[Field, ...] = (
+    Field("publisher_id", pa.string(), True, "Registry slug of the publisher the file was filed under", nullable=False),
+    Field("year", pa.int32(), False, "Year of payment_date (the partition key); null when the date is blank"),
+    Field("source_url", pa.string(), False, "Where the file was downloaded from (or file:// for a local import)"),
+    Field("duplicate_of", pa.string(), False, "For a transaction published again in a later file: 'file | locator' of the first publication"),
+)
+STORED_PAYMENTS: tuple[Field, ...] = (
+    *PAYMENTS[:6], *SUPPLIER_FIELDS, *PAYMENTS[6:], *STORE_FIELDS,
+)
+
 REJECTS: tuple[Field, ...] = (
     Field("source_file", pa.string(), True, "Path of the file", nullable=False),
     Field("source_sha256", pa.string(), True, "sha256 of the file's bytes", nullable=False),

@@ -19,7 +19,7 @@ from . import schema
 from .errors import PaymentsInputError
 
 SPEND_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".xlsm", ".pdf"}
-TABLES = {"payments": schema.PAYMENTS, "rejects": schema.REJECTS}
+TABLES = {"payments": schema.PAYMENTS, "rejects": schema.REJECTS, "stored_payments": schema.STORED_PAYMENTS}
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, table: str) -> Path:
@@ -78,3 +78,31 @@ def _to_decimal(value, path: Path, i: int) -> Decimal | None:
         return value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation as exc:
         raise PaymentsInputError(path, f"amount_gbp {value!r} is not a number", locator=f"row {i + 1}") from exc
+
+
+def payments_dir(data_dir: str | Path | None = None) -> Path:
+    """The store's payments dataset: `<data>/clean/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`."""
+    from .config import data_dir as default_data_dir
+
+    return Path(data_dir or default_data_dir()) / "clean" / "payments"
+
+
+def load_payments(data_dir: str | Path | None = None, *, publisher_id: str | list[str] | None = None) -> pd.DataFrame:
+    """The store's payments (schema.STORED_PAYMENTS), amounts as exact Decimals, dates as `datetime.date`.
+
+    `publisher_id` keeps one registered publisher (or a list of them). Raises `PaymentsInputError`
+    when the store has not been built (run `spend build`).
+    """
+    import pyarrow.dataset as ds
+
+    root = payments_dir(data_dir)
+    if not root.is_dir():
+        raise PaymentsInputError(root, "no payments store here; run `spend build` first")
+    dataset = ds.dataset(root, format="parquet", partitioning="hive",
+                         schema=schema.arrow_schema(schema.STORED_PAYMENTS))
+    where = None
+    if publisher_id is not None:
+        wanted = [publisher_id] if isinstance(publisher_id, str) else list(publisher_id)
+        where = ds.field("publisher_id").isin(wanted)
+    table = dataset.to_table(filter=where)
+    return table.to_pandas(date_as_object=True)
