@@ -88,6 +88,33 @@ REJECTS: tuple[Field, ...] = (
 )
 
 
+# The store's rejects (`data/clean/rejects.parquet`): the parser's rejects, filed under their publisher.
+STORED_REJECTS: tuple[Field, ...] = (
+    Field("publisher_id", pa.string(), True, "Registry slug of the publisher the file was filed under", nullable=False),
+    *REJECTS,
+)
+
+# One row per raw file the store knows (`data/clean/files.parquet`): what happened to it.
+FILES: tuple[Field, ...] = (
+    Field("publisher_id", pa.string(), True, "Registry slug of the publisher", nullable=False),
+    Field("publisher", pa.string(), False, "Publisher's name in the registry"),
+    Field("source_file", pa.string(), True, "Path under data/raw", nullable=False),
+    Field("source_sha256", pa.string(), True, "sha256 of the file's bytes", nullable=False),
+    Field("source_url", pa.string(), False, "Where it was fetched from"),
+    Field("period", pa.string(), False, "Period the file covers, from its name or link text (e.g. '2020-04')"),
+    Field("format", pa.string(), False, "csv, xls, xlsx or pdf, found from the bytes"),
+    Field("status", pa.string(), True, "parsed, or failed", nullable=False),
+    Field("error", pa.string(), False, "For a failed file: the error class and reason"),
+    Field("rows_read", pa.int64(), False, "Rows read from the file"),
+    Field("rows_kept", pa.int64(), False, "Payments kept"),
+    Field("rows_rejected", pa.int64(), False, "Rows rejected, each with a reason in rejects"),
+    Field("rows_nondata", pa.int64(), False, "Titles, headers, totals, blanks"),
+    Field("total_gbp", AMOUNT_TYPE, False, "Sum of the file's kept payments"),
+    Field("first_payment_date", pa.date32(), False, "Earliest payment date in the file"),
+    Field("last_payment_date", pa.date32(), False, "Latest payment date in the file"),
+)
+
+
 class SchemaError(Exception):
     """A frame does not match its table definition (a bug, not bad input)."""
 

@@ -1,0 +1,225 @@
+"""The clean store: built from real files, exact, incremental, and honest about failures."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pandas as pd
+import pytest
+
+from spend.build import BuildError, build_store, find_raw_files, mark_duplicates
+from spend.parse import parse_file
+from spend.store import load_payments
+
+PUBLISHERS = {
+    "nhs-hounslow-ccg": SimpleNamespace(slug="nhs-hounslow-ccg", name="NHS Hounslow CCG", hints={}),
+    "kingston-hospital": SimpleNamespace(slug="kingston-hospital", name="Kingston Hospital NHS FT", hints={}),
+    "epsom-st-helier": SimpleNamespace(slug="epsom-st-helier", name="Epsom and St Helier", hints={}),
+    "example-council": SimpleNamespace(slug="example-council", name="Example Council", hints={"date_order": "day-first"}),
+}
+
+# Real files: Hounslow CCG's PDFs, Kingston's CSVs (codes glued onto names), Epsom's US dates.
+REAL = {
+    "nhs-hounslow-ccg": "nhs-london-2020-21/NWHO/*.pdf",
+    "kingston-hospital": "nhs-london-2020-21/KGST/*.csv",
+    "epsom-st-helier": "nhs-london-2020-21/EPSH/*.csv",
+}
+
+
+def _place(data: Path, realdata: Path) -> list[Path]:
+    placed = []
+    for slug, pattern in REAL.items():
+        for src in sorted(realdata.glob(pattern)):
+            dest = data / "raw" / "spend" / slug / src.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+            placed.append(src)
+    return placed
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, realdata):
+    data = tmp_path_factory.mktemp("store")
+    sources = _place(data, realdata)
+    result = build_store(data, publishers=PUBLISHERS, workers=2)
+    return data, sources, result
+
+
+def test_hounslow_optum_total_from_the_store(store):
+    data, _, result = store
+    assert result.failed == []
+    con = duckdb.connect(str(data / "spend.duckdb"), read_only=True)
+    n, total = con.execute(
+        "select count(*), sum(amount_gbp) from payments_counted "
+        "where publisher_id = 'nhs-hounslow-ccg' and supplier_group = 'Optum / UnitedHealth'"
+    ).fetchone()
+    assert (n, total) == (8, Decimal("276000.00"))
+    months = con.execute(
+        "select strftime(payment_date, '%m'), count(*) from payments where publisher_id = 'nhs-hounslow-ccg' "
+        "and supplier_name_raw = 'OPTUM HEALTH SOLUTIONS (UK) LTD' group by 1 order by 1"
+    ).fetchall()
+    assert months == [("04", 1), ("07", 3), ("09", 2), ("10", 1), ("11", 1)]
+
+
+def test_store_totals_equal_the_parser_totals_file_by_file(store):
+    data, sources, result = store
+    stored = load_payments(data)
+    assert all(isinstance(a, Decimal) for a in stored["amount_gbp"])
+    by_file = stored.groupby("source_file")["amount_gbp"].agg(lambda s: sum(s, Decimal(0)))
+    counts = stored.groupby("source_file").size()
+    for src in sources:
+        slug = next(s for s, p in REAL.items() if src.match(p))
+        rel = f"spend/{slug}/{src.name}"
+        parsed = parse_file(src)
+        assert counts[rel] == len(parsed.payments), rel
+        assert by_file[rel] == sum(parsed.payments["amount_gbp"], Decimal(0)), rel
+    assert result.payments == len(stored)
+    assert result.total_pence == sum(int(a * 100) for a in stored["amount_gbp"])
+
+
+def test_rows_keep_provenance_and_supplier_identity(store):
+    data, _, _ = store
+    frame = load_payments(data, publisher_id="kingston-hospital")
+    assert set(frame["publisher_id"]) == {"kingston-hospital"}
+    assert frame["source_file"].str.startswith("spend/kingston-hospital/KGST ").all()
+    assert frame["source_locator"].str.match(r"line \d+$").all()
+    assert frame["supplier_id"].notna().mean() > 0.95
+    assert (frame["year"] == [d.year for d in frame["payment_date"]]).all()
+    files = pd.read_parquet(data / "clean" / "files.parquet")
+    assert len(files) == 30 and set(files["status"]) == {"parsed"}
+    assert (files["rows_read"] == files["rows_kept"] + files["rows_rejected"] + files["rows_nondata"]).all()
+
+
+def test_partitions_are_readable_as_plain_hive_parquet(store):
+    data, _, result = store
+    parts = sorted((data / "clean" / "payments").glob("publisher_id=*/year=*/*.parquet"))
+    assert {p.parent.parent.name for p in parts} == {f"publisher_id={s}" for s in REAL}
+    n = duckdb.execute(f"select count(*) from read_parquet('{data}/clean/payments/**/*.parquet', hive_partitioning=true)")
+    assert n.fetchone()[0] == result.payments
+
+
+def test_rebuild_with_nothing_changed_does_nothing(store):
+    data, _, _ = store
+    before = {p: p.stat().st_mtime_ns for p in (data / "clean" / "payments").rglob("*.parquet")}
+    again = build_store(data, publishers=PUBLISHERS)
+    assert (again.assembled, again.parsed_now, again.files) == (False, 0, 30)
+    assert {p: p.stat().st_mtime_ns for p in (data / "clean" / "payments").rglob("*.parquet")} == before
+
+
+def test_a_changed_file_alone_is_parsed_again(tmp_path, realdata):
+    data = tmp_path
+    folder = data / "raw" / "spend" / "epsom-st-helier"
+    folder.mkdir(parents=True)
+    files = sorted(realdata.glob(REAL["epsom-st-helier"]))[:3]
+    for f in files:
+        shutil.copyfile(f, folder / f.name)
+    first = build_store(data, publishers=PUBLISHERS, workers=1)
+    assert (first.parsed_now, first.assembled) == (3, True)
+    # The publisher replaces its first file with corrected bytes (here: another month's file).
+    replacement = sorted(realdata.glob(REAL["epsom-st-helier"]))[3]
+    shutil.copyfile(replacement, folder / files[0].name)
+    second = build_store(data, publishers=PUBLISHERS, workers=1)
+    assert (second.parsed_now, second.assembled) == (1, True)
+    stored = load_payments(data)
+    expected = sum((parse_file(f).payments["amount_gbp"].sum() for f in [replacement, *files[1:]]), Decimal(0))
+    assert sum(stored["amount_gbp"], Decimal(0)) == expected
+    # The stale cached parse is dropped.
+    cached = list((data / "clean" / "_build" / "parsed").glob("*.json"))
+    assert len(cached) == 3
+
+
+HEADER = "Department family,Entity,Date,Expense type,Expense area,Supplier,Transaction number,Amount\n"
+
+
+def _council_file(path: Path, rows: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+
+
+def test_a_transaction_published_again_next_month_is_counted_once(tmp_path):
+    council = tmp_path / "raw" / "spend" / "example-council"
+    _council_file(council / "2019-09.csv", [
+        "Local government,Example Council,12/09/2019,Rent,Housing,ACME LTD,T100,1000.00",
+        "Local government,Example Council,13/09/2019,Care,Adults,CARE CO LTD,T101,250.50",
+        "Local government,Example Council,13/09/2019,Care,Adults,CARE CO LTD,T101,749.50",  # a split payment
+    ])
+    _council_file(council / "2019-10.csv", [
+        "Local government,Example Council,12/09/2019,Rent,Housing,ACME LTD,T100,1000.00",  # published again
+        "Local government,Example Council,02/10/2019,Rent,Housing,ACME LTD,T102,1000.00",
+    ])
+    result = build_store(tmp_path, publishers=PUBLISHERS, workers=1)
+    assert (result.payments, result.duplicates) == (5, 1)
+    stored = load_payments(tmp_path)
+    dup = stored[stored["duplicate_of"].notna()]
+    assert dup["source_file"].tolist() == ["spend/example-council/2019-10.csv"]
+    assert dup["duplicate_of"].tolist() == ["spend/example-council/2019-09.csv | line 2"]
+    con = duckdb.connect(str(tmp_path / "spend.duckdb"), read_only=True)
+    assert con.execute("select count(*), sum(amount_gbp) from payments_counted").fetchone() == (4, Decimal("3000.00"))
+    split = con.execute("select lines, amount_gbp from transactions where transaction_id = 'T101'").fetchone()
+    assert split == (2, Decimal("1000.00"))
+
+
+@pytest.mark.parametrize("rows, expected", [
+    # same file twice over: both kept (split lines or repeated lines are the publisher's, not ours to drop)
+    ([("a", "T1", "1.00", "line 2"), ("a", "T1", "1.00", "line 3")], [None, None]),
+    # later file repeats one of two identical lines: only one is a duplicate
+    ([("a", "T1", "1.00", "line 2"), ("a", "T1", "1.00", "line 3"), ("b", "T1", "1.00", "line 5")],
+     [None, None, "a | line 2"]),
+    # same number, different amount: a different line, not a duplicate
+    ([("a", "T1", "1.00", "line 2"), ("b", "T1", "2.00", "line 2")], [None, None]),
+    # no transaction number: never a duplicate
+    ([("a", None, "1.00", "line 2"), ("b", None, "1.00", "line 2")], [None, None]),
+])
+def test_mark_duplicates(rows, expected):
+    frame = pd.DataFrame([{
+        "publisher": "P", "transaction_id": t, "payment_date": "2020-01-01", "amount_gbp": Decimal(a),
+        "supplier_name_raw": "S", "source_file": f, "source_locator": loc} for f, t, a, loc in rows])
+    assert mark_duplicates(frame).tolist() == expected
+
+
+def test_a_file_that_cannot_be_parsed_is_listed_and_the_rest_is_built(tmp_path):
+    council = tmp_path / "raw" / "spend" / "example-council"
+    _council_file(council / "2019-09.csv", ["Local government,Example Council,12/09/2019,Rent,Housing,ACME LTD,T1,5.00"])
+    (council / "2019-10.csv").write_text("<html><body>Service unavailable</body></html>", encoding="utf-8")
+    result = build_store(tmp_path, publishers=PUBLISHERS, workers=1)
+    assert result.failed == [("spend/example-council/2019-10.csv", result.failed[0][1])]
+    assert result.failed[0][1].startswith("NotASpendFile")
+    files = pd.read_parquet(tmp_path / "clean" / "files.parquet").set_index("source_file")
+    assert files.loc["spend/example-council/2019-10.csv", "status"] == "failed"
+    assert result.payments == 1
+
+
+def test_raw_files_must_sit_in_a_registered_publisher_folder(tmp_path):
+    raw = tmp_path / "raw" / "spend"
+    raw.mkdir(parents=True)
+    (raw / "stray.csv").write_text(HEADER, encoding="utf-8")
+    with pytest.raises(BuildError, match="publisher folder"):
+        find_raw_files(tmp_path)
+    (raw / "stray.csv").unlink()
+    _council_file(raw / "unknown-body" / "x.csv", ["a,b,12/09/2019,c,d,E LTD,T1,5.00"])
+    with pytest.raises(BuildError, match="not in the publisher registry"):
+        build_store(tmp_path, publishers=PUBLISHERS)
+
+
+def test_no_raw_files_is_a_clear_error(tmp_path):
+    with pytest.raises(BuildError, match="spend fetch"):
+        build_store(tmp_path, publishers=PUBLISHERS)
+
+
+def test_parsing_on_a_dask_cluster_gives_the_same_store(tmp_path, realdata):
+    import distributed
+    folder = tmp_path / "raw" / "spend" / "kingston-hospital"
+    folder.mkdir(parents=True)
+    for f in sorted(realdata.glob(REAL["kingston-hospital"]))[:4]:
+        shutil.copyfile(f, folder / f.name)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        result = build_store(tmp_path, publishers=PUBLISHERS, scheduler=cluster.scheduler_address)
+    assert (result.parsed_now, result.failed) == (4, [])
+    expected = sum((parse_file(f).payments["amount_gbp"].sum()
+                    for f in sorted(realdata.glob(REAL["kingston-hospital"]))[:4]), Decimal(0))
+    assert sum(load_payments(tmp_path)["amount_gbp"], Decimal(0)) == expected
