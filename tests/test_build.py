@@ -100,6 +100,12 @@ def test_partitions_are_readable_as_plain_hive_parquet(store):
     assert {p.parent.parent.name for p in parts} == {f"publisher_id={s}" for s in REAL}
     n = duckdb.execute(f"select count(*) from read_parquet('{data}/clean/payments/**/*.parquet', hive_partitioning=true)")
     assert n.fetchone()[0] == result.payments
+    # Dask reads the same folder as it is, partition columns included.
+    import dask.dataframe as dd
+
+    counts = dd.read_parquet(data / "clean" / "payments", columns=["publisher_id", "amount_gbp"])
+    counts = counts.groupby("publisher_id", observed=True)["amount_gbp"].count().compute()
+    assert int(counts.sum()) == result.payments and set(counts.index) == set(REAL)
 
 
 def test_rebuild_with_nothing_changed_does_nothing(store):
