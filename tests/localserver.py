@@ -476,3 +476,202 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         if cut is not None:
             self.connection.shutdown(socket.SHUT_WR)
+
+
+# --- a publisher's web site ---------------------------------------------------------------------
+#
+# Used by tests/test_sources_*.py. Pages and files are registered by path; files can be real files
+# from the shared corpus, read from there at request time (never copied into the repository).
+# Conditional GET is honoured the way web servers do it: If-None-Match against the ETag, else
+# If-Modified-Since against Last-Modified, answering 304 without a body.
+#
+# `site.fail(path, *faults)` queues faults for the next requests to that path, one per request:
+# a status ("500", "503", "404"), "reset" (TCP reset before any answer), "reset-mid-body" (headers
+# and half the body, then a TCP reset), "truncate" (full Content-Length, half the body, then close),
+# "html200" (an HTML error page with status 200), "ok".
+
+
+@dataclass
+class SiteResource:
+    """One thing the site serves: a page or a file."""
+
+    body: bytes | None = None
+    file: Path | None = None
+    content_type: str = "text/html; charset=utf-8"
+    etag: str | None = None
+    last_modified: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+
+    def data(self) -> bytes:
+        return self.file.read_bytes() if self.file is not None else (self.body or b"")
+
+
+@dataclass
+class SiteHit:
+    """One request the site received, and what it answered."""
+
+    path: str
+    method: str
+    status: int
+    fault: str
+    if_none_match: str | None
+    if_modified_since: str | None
+    body_bytes: int
+    user_agent: str
+
+
+SITE_ERROR_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Page not found | NHS Trust</title></head><body>"
+    b"<h1>Sorry, we can't find that page</h1><p>It may have been moved or deleted.</p></body></html>"
+)
+
+
+class FakePublisherSite:
+    """A publisher's web site on 127.0.0.1:<ephemeral port>."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, SiteResource] = {}
+        self.faults: dict[str, list[str]] = defaultdict(list)
+        self.log: list[SiteHit] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    def start(self) -> FakePublisherSite:
+        handler = type("SiteHandler", (_SiteHandler,), {"site": self})
+        self._httpd = _LoopbackServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._httpd.handle_error = lambda request, address: None  # clients hanging up are expected
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self) -> FakePublisherSite:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def page(self, path: str, html_text: str) -> None:
+        self.resources[path] = SiteResource(body=html_text.encode("utf-8"))
+
+    def add(self, path: str, resource: SiteResource) -> None:
+        self.resources[path] = resource
+
+    def fail(self, path: str, *faults: str) -> None:
+        self.faults[path].extend(faults)
+
+    def hits(self, path: str | None = None) -> list[SiteHit]:
+        return [h for h in self.log if path is None or h.path == path]
+
+
+class _SiteHandler(BaseHTTPRequestHandler):
+    site: FakePublisherSite
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        site = self.site
+        with site._lock:
+            faults = site.faults.get(self.path)
+            self._fault = faults.pop(0) if faults else "ok"
+        self._answer(site.resources.get(self.path), self._fault)
+
+    def _record(self, status: int, body_bytes: int) -> None:
+        # Logged before the answer is written, so a client that has its answer finds it in the log.
+        with self.site._lock:
+            self.site.log.append(SiteHit(self.path, "GET", status, self._fault, self.headers.get("If-None-Match"),
+                                         self.headers.get("If-Modified-Since"), body_bytes,
+                                         self.headers.get("User-Agent", "")))
+
+    def _answer(self, resource: SiteResource | None, fault: str) -> tuple[int, int]:
+        if fault == "reset":
+            self._record(0, 0)
+            self._reset()
+            return 0, 0
+        if fault == "html200":
+            return 200, self._send(200, SITE_ERROR_PAGE, "text/html; charset=utf-8", {})
+        if fault not in ("ok", "reset-mid-body", "truncate"):
+            return int(fault), self._send(int(fault), f"<html><body>error {fault}</body></html>".encode(), "text/html", {})
+        if resource is None:
+            return 404, self._send(404, SITE_ERROR_PAGE, "text/html; charset=utf-8", {})
+        headers = dict(resource.headers)
+        if resource.etag:
+            headers["ETag"] = resource.etag
+        if resource.last_modified:
+            headers["Last-Modified"] = resource.last_modified
+        if self._not_modified(resource):
+            return 304, self._send(304, b"", None, headers)
+        body = resource.data()
+        if fault == "reset-mid-body":
+            self._send(resource.status, body, resource.content_type, headers, cut=len(body) // 2, reset=True)
+            return resource.status, len(body) // 2
+        if fault == "truncate":
+            self._send(resource.status, body, resource.content_type, headers, cut=len(body) // 2)
+            return resource.status, len(body) // 2
+        return resource.status, self._send(resource.status, body, resource.content_type, headers)
+
+    def _not_modified(self, resource: SiteResource) -> bool:
+        tags = self.headers.get("If-None-Match")
+        if tags is not None:
+            return resource.etag is not None and resource.etag in [t.strip() for t in tags.split(",")]
+        since = self.headers.get("If-Modified-Since")
+        if since and resource.last_modified:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                return parsedate_to_datetime(resource.last_modified) <= parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    def _reset(self) -> None:
+        # SO_LINGER with a zero timeout makes close() send a TCP RST instead of a FIN.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def _send(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str], *,
+              cut: int | None = None, reset: bool = False) -> int:
+        payload = body if cut is None else body[:cut]
+        self._record(status, len(payload) if status != 304 else 0)  # before anything reaches the client
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        if cut is not None:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if status != 304:
+            self.wfile.write(payload)
+        self.wfile.flush()
+        if cut is not None:
+            if reset:
+                time.sleep(0.05)  # let the first half reach the client before the reset
+                self._reset()
+            else:
+                self.connection.shutdown(socket.SHUT_WR)
+        return len(payload) if status != 304 else 0

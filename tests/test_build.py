@@ -18,7 +18,7 @@ from spend.store import load_payments
 PUBLISHERS = {
     "nhs-hounslow-ccg": SimpleNamespace(slug="nhs-hounslow-ccg", name="NHS Hounslow CCG", hints={}),
     "kingston-hospital": SimpleNamespace(slug="kingston-hospital", name="Kingston Hospital NHS FT", hints={}),
-    "epsom-st-helier": SimpleNamespace(slug="epsom-st-helier", name="Epsom and St Helier", hints={}),
+    "epsom-and-st-helier": SimpleNamespace(slug="epsom-and-st-helier", name="Epsom and St Helier", hints={}),
     "example-council": SimpleNamespace(slug="example-council", name="Example Council", hints={"date_order": "day-first"}),
 }
 
@@ -26,7 +26,7 @@ PUBLISHERS = {
 REAL = {
     "nhs-hounslow-ccg": "nhs-london-2020-21/NWHO/*.pdf",
     "kingston-hospital": "nhs-london-2020-21/KGST/*.csv",
-    "epsom-st-helier": "nhs-london-2020-21/EPSH/*.csv",
+    "epsom-and-st-helier": "nhs-london-2020-21/EPSH/*.csv",
 }
 
 
@@ -118,15 +118,15 @@ def test_rebuild_with_nothing_changed_does_nothing(store):
 
 def test_a_changed_file_alone_is_parsed_again(tmp_path, realdata):
     data = tmp_path
-    folder = data / "raw" / "spend" / "epsom-st-helier"
+    folder = data / "raw" / "spend" / "epsom-and-st-helier"
     folder.mkdir(parents=True)
-    files = sorted(realdata.glob(REAL["epsom-st-helier"]))[:3]
+    files = sorted(realdata.glob(REAL["epsom-and-st-helier"]))[:3]
     for f in files:
         shutil.copyfile(f, folder / f.name)
     first = build_store(data, publishers=PUBLISHERS, workers=1)
     assert (first.parsed_now, first.assembled) == (3, True)
     # The publisher replaces its first file with corrected bytes (here: another month's file).
-    replacement = sorted(realdata.glob(REAL["epsom-st-helier"]))[3]
+    replacement = sorted(realdata.glob(REAL["epsom-and-st-helier"]))[3]
     shutil.copyfile(replacement, folder / files[0].name)
     second = build_store(data, publishers=PUBLISHERS, workers=1)
     assert (second.parsed_now, second.assembled) == (1, True)
@@ -229,3 +229,29 @@ def test_parsing_on_a_dask_cluster_gives_the_same_store(tmp_path, realdata):
     expected = sum((parse_file(f).payments["amount_gbp"].sum()
                     for f in sorted(realdata.glob(REAL["kingston-hospital"]))[:4]), Decimal(0))
     assert sum(load_payments(tmp_path)["amount_gbp"], Decimal(0)) == expected
+
+
+def test_fetch_build_and_status_from_the_command_line(tmp_path, realdata, monkeypatch, capsys):
+    from spend.cli import main
+
+    monkeypatch.setenv("SPEND_DATA", str(tmp_path))
+    assert main(["fetch", "--publisher", "kingston-hospital", "--from-dir", str(realdata)]) == 0
+    capsys.readouterr()
+    assert main(["build", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "10 raw files (10 parsed now, 0 unchanged), 0 failed; 498 payments" in out
+    assert main(["build"]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    assert main(["status", "--months"]) == 0
+    out = capsys.readouterr().out
+    assert "kingston-hospital" in out and "£57,818,413.95" in out
+    assert "2020-06" in out and "2021-03" in out
+    # A page of HTML filed as the next month: listed, exit status 1, and the rest still built.
+    bad = tmp_path / "raw" / "spend" / "kingston-hospital" / "2021-04" / "KGST 13 - April.csv"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("<!DOCTYPE html><html><body>Not found</body></html>", encoding="utf-8")
+    assert main(["build"]) == 1
+    captured = capsys.readouterr()
+    assert "KGST 13 - April.csv: FAILED NotASpendFile" in captured.err
+    assert main(["status"]) == 0
+    assert "could not be parsed" in capsys.readouterr().out

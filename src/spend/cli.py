@@ -119,11 +119,13 @@ def run_status(args: argparse.Namespace) -> int:
     if args.publisher:
         pubs = pubs[pubs["publisher_id"] == args.publisher]
     with _wide_pandas():
+        pubs = pubs.assign(total_gbp=pubs["total_gbp"].map(_pounds)).rename(columns={"total_gbp": "total"})
         print(pubs.fillna("").to_string(index=False) if len(pubs) else "no publishers in the store")
         if args.months:
             months = status.months
             if args.publisher:
                 months = months[months["publisher_id"] == args.publisher]
+            months = months.assign(total_gbp=months["total_gbp"].map(_pounds)).rename(columns={"total_gbp": "total"})
             print()
             print(months.to_string(index=False))
     if len(status.failed):
@@ -135,6 +137,11 @@ def run_status(args: argparse.Namespace) -> int:
         for rel in status.unbuilt[:20]:
             print(f"  {rel}")
     return 0
+
+
+def _pounds(value) -> str:
+    """£1,234.56 from an exact Decimal."""
+    return "" if value is None else f"£{value:,.2f}"
 
 
 def _wide_pandas():
@@ -197,8 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     from .notices.cli import register as register_notices
     from .suppliers.cli import register as register_suppliers
 
+    from .export import register as register_export
+    from .figures import register as register_figures
+    from .sources.cli import register as register_sources
+
+    register_sources(sub)
     register_notices(sub)
     register_suppliers(sub)
+    register_figures(sub)
+    register_export(sub)
     return parser
 
 

@@ -68,6 +68,7 @@ SUPPLIER_FIELDS: tuple[Field, ...] = (
     Field("match_score", pa.float64(), False, "Score of the match, 0-100 (100 for exact and identifier matches)"),
     Field("supplier_kind", pa.string(), False, "organisation, person, code_only, or why it is no supplier (redacted, total, ...)"),
     Field("supplier_group", pa.string(), False, "Corporate group, kept apart from the legal entity (e.g. 'Optum / UnitedHealth')"),
+    Field("supplier_sector", pa.string(), False, "nhs, public, charity, company, individual, excluded or unknown (spend.suppliers.sectors)"),
 )
 STORE_FIELDS: tuple[Field, ...] = (
     Field("publisher_id", pa.string(), True, "Registry slug of the publisher the file was filed under", nullable=False),

@@ -12,6 +12,7 @@ fall in.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def monthly_coverage(data_dir: str | Path | None = None) -> pd.DataFrame:
             "select publisher_id, strftime(payment_date, '%Y-%m') as month, count(*) as payments, "
             "sum(amount_gbp) as total_gbp from payments_counted where payment_date is not null "
             "group by all order by all"
-        ).df()
+        ).to_arrow_table().to_pandas()  # through Arrow: totals stay exact Decimals
     finally:
         con.close()
 
@@ -76,11 +77,22 @@ def missing_months(months: list[str]) -> list[str]:
     return [str(p) for p in pd.period_range(first, last, freq="M") if str(p) not in present]
 
 
+def month_ranges(months: list[str]) -> str:
+    """'2014-07..2015-06, 2016-01' from a sorted list of months."""
+    runs: list[list[pd.Period]] = []
+    for m in map(lambda x: pd.Period(x, "M"), months):
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
+
+
 def store_status(data_dir: str | Path | None = None) -> StoreStatus:
     data = Path(data_dir) if data_dir else config.data_dir()
     con = _connect(data)
     try:
-        files = con.sql("select * from files").df()
+        files = con.sql("select * from files").to_arrow_table().to_pandas()
         rejects = con.sql("select publisher_id, count(*) as n from rejects group by all").df()
         dups = con.sql("select publisher_id, count(*) as n from payments where duplicate_of is not null "
                        "group by all").df()
@@ -107,10 +119,10 @@ def store_status(data_dir: str | Path | None = None) -> StoreStatus:
             "payments": int(ok["rows_kept"].sum()),
             "rejected": int(rejects.loc[rejects["publisher_id"] == slug, "n"].sum()),
             "published_twice": int(dups.loc[dups["publisher_id"] == slug, "n"].sum()),
-            "total_gbp": sum(ok["total_gbp"].dropna(), start=0),
+            "total_gbp": sum(ok["total_gbp"].dropna(), start=Decimal(0)),
             "first_month": min(present) if present else None,
             "last_month": max(present) if present else None,
-            "missing_months": ", ".join(missing_months(present)) or None,
+            "missing_months": month_ranges(missing_months(present)) or None,
         })
     failed = files.loc[files["status"] != "parsed", ["publisher_id", "source_file", "error"]]
     return StoreStatus(pd.DataFrame(rows), months, unbuilt, failed.reset_index(drop=True))

@@ -176,6 +176,11 @@ def run_build(args: argparse.Namespace) -> int:
     written = write_tables(tables, args.out or config.clean_dir())
     for name, path in written.items():
         print(f"{path}: {len(tables.frames()[name])} rows")
+    data = (args.out or config.clean_dir()).parent
+    if (data / "clean" / "payments").is_dir():  # the store exists: add the notices to its DuckDB views
+        from ..build import write_duckdb
+
+        print(f"{write_duckdb(data)}: views updated")
     report = tables.report
     print(report.summary())
     for path, reason in report.files_rejected:

@@ -1,0 +1,490 @@
+"""Published figures, and whether the store reproduces them: `spend figures check`.
+
+The registry (spend/data/figures.yaml) holds each claim with its source, the query that reproduces it, the
+expected value (exact) and the tolerance. `check_figures(data_dir)` answers, for each figure:
+
+- match: the store gives the expected value, within the tolerance;
+- mismatch: the data the query needs is in the store, and gives another value (the difference and the rows
+  behind the computed value are in the result);
+- not_available: the data is not in the store; the result names the command that would fetch it.
+
+"Not available" is decided from what the store holds, never assumed: a payments figure needs, from every
+publisher it names, every month of its period (a payment dated in the month, or a parsed file for the month
+in the store's files table); an awards figure needs the notices tables and at least
+one award matching its buyer and supplier (notices are harvested by search, so finding none means "not
+harvested", not "zero").
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from spend.analysis import (
+    Period, as_date, format_gbp, month_of, month_spans, money_sum, select_payments,
+)
+from spend.errors import PaymentsInputError, SpendError
+
+REGISTRY = Path(__file__).parent / "data" / "figures.yaml"
+NOT_RECORDED = "not recorded"
+STATUSES = ("match", "mismatch", "not_available")
+KINDS = ("payments", "awards")
+
+PAYMENT_COLUMNS = ["publisher_id", "payment_date", "transaction_id", "amount_gbp", "supplier_name_raw",
+                   "supplier_id", "source_file", "source_locator"]
+AWARD_COLUMNS = ["ocid", "award_id", "buyer_name", "supplier_name_raw", "value_amount", "award_date",
+                 "source_file", "source_locator"]
+
+
+class FiguresFileError(SpendError):
+    """The figures registry is malformed (a missing field, money written as a float, an unknown kind)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    publication: str
+    date: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SupplierSelector:
+    """Exactly one of: a supplier group, a supplier id, or a name pattern (regular expression, case ignored)."""
+
+    group: str | None = None
+    id: str | None = None
+    name: str | None = None
+
+    def describe(self) -> str:
+        if self.group:
+            return f"supplier group {self.group!r}"
+        if self.id:
+            return f"supplier id {self.id!r}"
+        return f"supplier name matching /{self.name}/"
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: str
+    supplier: SupplierSelector
+    period: Period
+    period_text: tuple[str, str]
+    publishers: tuple[str, ...] = ()
+    buyer: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far the computed value may be from the expected one: the larger of `absolute` and
+    `relative` x |expected|. Zero for a claim made to the penny."""
+
+    absolute: Decimal = Decimal("0")
+    relative: Decimal | None = None
+    why: str | None = None
+
+    def allowed(self, expected: Decimal) -> Decimal:
+        by_share = (abs(expected) * self.relative) if self.relative is not None else Decimal("0")
+        return max(self.absolute, by_share)
+
+    def describe(self) -> str:
+        if self.relative is not None:
+            return f"within {self.relative * 100:g}%"
+        return "exact" if not self.absolute else f"within {format_gbp(self.absolute)}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    claim: str
+    source: Source
+    query: Query
+    expected: Decimal
+    tolerance: Tolerance
+
+
+@dataclass
+class FigureResult:
+    figure: Figure
+    status: str  # one of STATUSES
+    reason: str
+    value: Decimal | None = None
+    difference: Decimal | None = None  # value - expected
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows behind the computed value
+    fetch_command: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.figure.id
+
+
+# --- the registry ----------------------------------------------------------------------------------------
+
+
+def _money(value, where: str, path: Path) -> Decimal:
+    if not isinstance(value, str):
+        raise FiguresFileError(path, f"{where}: write money as a quoted string (\"276000.00\"), not {value!r}")
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        raise FiguresFileError(path, f"{where}: {value!r} is not a decimal number") from None
+
+
+def _text(entry: dict, key: str, where: str, path: Path) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise FiguresFileError(path, f"{where}: '{key}' is missing (write \"{NOT_RECORDED}\" when it is not known)")
+    return " ".join(value.split())
+
+
+def _figure(entry: dict, path: Path) -> Figure:
+    fid = entry.get("id")
+    if not isinstance(fid, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", fid):
+        raise FiguresFileError(path, f"figure id {fid!r} must be lower-case letters, digits and hyphens")
+    where = f"figure {fid}"
+    source_entry = entry.get("source") or {}
+    source = Source(*(_text(source_entry, k, f"{where} source", path) for k in ("publication", "date", "url")))
+    if source.url != NOT_RECORDED and not re.match(r"https?://", source.url):
+        raise FiguresFileError(path, f"{where}: source url must be http(s) or \"{NOT_RECORDED}\"")
+    if source.date != NOT_RECORDED and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", source.date):
+        raise FiguresFileError(path, f"{where}: source date must be YYYY[-MM[-DD]] or \"{NOT_RECORDED}\"")
+
+    q = entry.get("query") or {}
+    kind = q.get("kind")
+    if kind not in KINDS:
+        raise FiguresFileError(path, f"{where}: query kind must be one of {', '.join(KINDS)}")
+    s = q.get("supplier") or {}
+    chosen = [k for k in ("group", "id", "name") if s.get(k)]
+    if len(chosen) != 1:
+        raise FiguresFileError(path, f"{where}: give exactly one of supplier group, id or name")
+    supplier = SupplierSelector(**{k: str(s[k]) for k in chosen})
+    if supplier.name:
+        try:
+            re.compile(supplier.name)
+        except re.error as e:
+            raise FiguresFileError(path, f"{where}: supplier name pattern: {e}") from None
+    bounds = (str(q.get("from") or ""), str(q.get("to") or ""))
+    try:
+        period = Period.parse(*bounds)
+    except ValueError as e:
+        raise FiguresFileError(path, f"{where}: {e}") from None
+    if period.start is None or period.end is None:
+        raise FiguresFileError(path, f"{where}: query needs both 'from' and 'to'")
+    publishers = tuple(str(p) for p in (q.get("publishers") or ()))
+    buyer = q.get("buyer")
+    if kind == "payments" and not publishers:
+        raise FiguresFileError(path, f"{where}: a payments query names its publishers (registry slugs)")
+    if kind == "awards":
+        if not buyer:
+            raise FiguresFileError(path, f"{where}: an awards query gives a buyer name pattern")
+        if supplier.id:
+            raise FiguresFileError(path, f"{where}: awards carry no supplier id; use a group or a name pattern")
+        try:
+            re.compile(buyer)
+        except re.error as e:
+            raise FiguresFileError(path, f"{where}: buyer pattern: {e}") from None
+    query = Query(kind=kind, supplier=supplier, period=period, period_text=bounds, publishers=publishers,
+                  buyer=buyer, search=q.get("search"))
+
+    expected = _money(entry.get("expected"), f"{where} expected", path)
+    tol = entry.get("tolerance", "0")
+    if isinstance(tol, dict):
+        if not tol.get("why"):
+            raise FiguresFileError(path, f"{where}: a tolerance other than exact says why")
+        tolerance = Tolerance(
+            absolute=_money(tol.get("absolute", "0"), f"{where} tolerance", path),
+            relative=_money(tol["relative"], f"{where} tolerance", path) if "relative" in tol else None,
+            why=" ".join(str(tol["why"]).split()),
+        )
+    else:
+        tolerance = Tolerance(absolute=_money(tol, f"{where} tolerance", path))
+    return Figure(fid, _text(entry, "claim", where, path), source, query, expected, tolerance)
+
+
+def load_figures(path: str | Path | None = None) -> list[Figure]:
+    """The registered figures (the package's registry, or another file with the same layout)."""
+    path = Path(path) if path else REGISTRY
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise FiguresFileError(path, f"cannot read the figures registry: {e}") from None
+    entries = (document or {}).get("figures")
+    if not isinstance(entries, list) or not entries:
+        raise FiguresFileError(path, "no 'figures' list")
+    figures = [_figure(e, path) for e in entries]
+    ids = [f.id for f in figures]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise FiguresFileError(path, f"figure id(s) used twice: {', '.join(repeated)}")
+    return figures
+
+
+# --- checking ---------------------------------------------------------------------------------------------
+
+
+def payments_fetch_command(publisher: str, start: str, end: str) -> str:
+    period = start if start == end else f"{start}..{end}"
+    return f"spend fetch --publisher {publisher} --period {period} && spend build"
+
+
+def awards_fetch_command(query: Query) -> str:
+    term = query.search or query.supplier.group or query.supplier.id or re.sub(r"[^A-Za-z0-9 ]+", " ", query.supplier.name or "").strip()
+    start, end = query.period.start.isoformat(), query.period.end.isoformat()
+    quoted = f'"{term}"' if " " in term else term
+    return f"spend notices fetch --source contracts-finder --supplier {quoted} --from {start} --to {end} && spend notices build"
+
+
+def _select_supplier(rows: pd.DataFrame, selector: SupplierSelector, *, name_columns: tuple[str, ...]) -> pd.Series:
+    if selector.group:
+        return rows["supplier_group"].astype(object).eq(selector.group).fillna(False).astype(bool)
+    if selector.id:
+        return rows["supplier_id"].astype(object).eq(selector.id).fillna(False).astype(bool)
+    pattern = re.compile(selector.name, re.IGNORECASE)
+    mask = pd.Series(False, index=rows.index)
+    for column in name_columns:
+        if column in rows.columns:
+            mask |= pd.Series([isinstance(v, str) and bool(pattern.search(v)) for v in rows[column]],
+                              index=rows.index, dtype=bool)
+    return mask
+
+
+def _compare(figure: Figure, value: Decimal, rows: pd.DataFrame, what: str) -> FigureResult:
+    difference = value - figure.expected
+    allowed = figure.tolerance.allowed(figure.expected)
+    status = "match" if abs(difference) <= allowed else "mismatch"
+    reason = f"{what}; {figure.tolerance.describe()}"
+    if status == "mismatch":
+        reason += f": off by {format_gbp(difference)}"
+    return FigureResult(figure, status, reason, value=value, difference=difference, rows=rows)
+
+
+def _expand_period(text) -> list[str]:
+    """'2020-04' -> ['2020-04']; '2014-04..2014-06' -> the three months; anything else -> []."""
+    first, _, last = str(text).partition("..")
+    try:
+        return Period.parse(first, last or first).months()
+    except ValueError:
+        return []
+
+
+def file_months(files: pd.DataFrame | None) -> dict[str, set[str]]:
+    """publisher_id -> months covered by the files the store parsed (the store's files table, `period`)."""
+    out: dict[str, set[str]] = {}
+    if files is None or files.empty:
+        return out
+    parsed = files[files["status"] == "parsed"] if "status" in files.columns else files
+    for publisher, period in zip(parsed["publisher_id"], parsed["period"]):
+        if isinstance(period, str):
+            out.setdefault(publisher, set()).update(_expand_period(period))
+    return out
+
+
+def check_payments_figure(figure: Figure, payments: pd.DataFrame | None, *, where: str = "the store",
+                          covered: dict[str, set[str]] | None = None) -> FigureResult:
+    """Check a payments figure against the store's payments table (None: there is no store).
+
+    A month counts as present for a publisher when the store holds a payment of it dated that month, or
+    parsed a file of it for that month (`covered`, from `file_months`): a month whose file was parsed but
+    paid nothing to anyone is data, not a gap."""
+    query = figure.query
+    months = query.period.months()
+    if payments is None:
+        commands = [payments_fetch_command(p, months[0], months[-1]) for p in query.publishers]
+        return FigureResult(figure, "not_available", f"no payments store in {where}",
+                            fetch_command="; ".join(commands))
+    missing: dict[str, list[str]] = {}
+    for publisher in query.publishers:
+        present = {month_of(d) for d in payments.loc[payments["publisher_id"] == publisher, "payment_date"]}
+        present |= (covered or {}).get(publisher, set())
+        gaps = [m for m in months if m not in present]
+        if gaps:
+            missing[publisher] = gaps
+    if missing:
+        parts, commands = [], []
+        for publisher, gaps in missing.items():
+            spans = month_spans(gaps)
+            text = ", ".join(a if a == b else f"{a}..{b}" for a, b in spans)
+            parts.append(f"{publisher} has no payments in the store for {text}")
+            commands.extend(payments_fetch_command(publisher, a, b) for a, b in spans)
+        return FigureResult(figure, "not_available", "; ".join(parts), fetch_command="; ".join(commands))
+    rows = select_payments(payments, publisher_id=list(query.publishers), period=query.period)
+    rows = rows[_select_supplier(rows, query.supplier, name_columns=("supplier_name_raw", "supplier_name"))]
+    rows = rows.sort_values(["publisher_id", "payment_date", "source_file", "source_locator"])
+    value = money_sum(rows["amount_gbp"])
+    what = (f"{len(rows)} payment(s) to {query.supplier.describe()} from {', '.join(query.publishers)}, "
+            f"{query.period.describe()}")
+    return _compare(figure, value, rows[[c for c in PAYMENT_COLUMNS if c in rows.columns]].reset_index(drop=True), what)
+
+
+def check_awards_figure(figure: Figure, lines: pd.DataFrame | None, *, where: str = "the store") -> FigureResult:
+    """Check an awards figure against award lines (spend.analysis.award_lines; None: no notices tables)."""
+    query = figure.query
+    command = awards_fetch_command(query)
+    if lines is None:
+        return FigureResult(figure, "not_available", f"no notices tables (awards) in {where}", fetch_command=command)
+    buyer = re.compile(query.buyer, re.IGNORECASE)
+    chosen = lines[[isinstance(b, str) and bool(buyer.search(b)) for b in lines["buyer_name"]]]
+    chosen = chosen[_select_supplier(chosen, query.supplier, name_columns=("supplier_name_raw",))]
+    # An award is placed in time by its award date, or by its contract start when it has no date.
+    when = [as_date(a) or as_date(s) for a, s in zip(chosen["award_date"], chosen["period_start"])]
+    chosen = chosen[[query.period.contains(d) for d in when]]
+    if chosen.empty:
+        reason = (f"none of the {lines[['ocid', 'award_id']].drop_duplicates().shape[0]} harvested award(s) is from a "
+                  f"buyer matching /{query.buyer}/ to {query.supplier.describe()}, {query.period.describe()}")
+        return FigureResult(figure, "not_available", reason, fetch_command=command)
+    awards = chosen.drop_duplicates(["ocid", "award_id"])
+    unvalued = int(awards["value_amount"].isna().sum())
+    value = money_sum(awards["value_amount"])
+    what = f"{len(awards)} award(s) to {query.supplier.describe()}"
+    if unvalued:
+        what += f" ({unvalued} without a published value)"
+    return _compare(figure, value, chosen[AWARD_COLUMNS].reset_index(drop=True), what)
+
+
+def check_figure(figure: Figure, payments: pd.DataFrame | None, lines: pd.DataFrame | None, *,
+                 where: str = "the store", covered: dict[str, set[str]] | None = None) -> FigureResult:
+    if figure.query.kind == "payments":
+        return check_payments_figure(figure, payments, where=where, covered=covered)
+    return check_awards_figure(figure, lines, where=where)
+
+
+def load_award_lines(data_dir: str | Path | None = None) -> pd.DataFrame | None:
+    """Award lines from `<data>/clean/{notices,awards,award_suppliers}.parquet`, or None when any is missing."""
+    from spend.analysis import award_lines
+    from spend.config import data_dir as default_data_dir
+
+    clean = Path(data_dir or default_data_dir()) / "clean"
+    paths = {name: clean / f"{name}.parquet" for name in ("notices", "awards", "award_suppliers")}
+    if not all(p.is_file() for p in paths.values()):
+        return None
+    return award_lines(*(pd.read_parquet(paths[n]) for n in ("notices", "awards", "award_suppliers")))
+
+
+def check_figures(data_dir: str | Path | None = None, *, figures: list[Figure] | None = None,
+                  registry: str | Path | None = None) -> list[FigureResult]:
+    """Check every registered figure (or `figures`) against the store in `data_dir` (default: SPEND_DATA)."""
+    from spend.config import data_dir as default_data_dir
+    from spend.store import load_payments
+
+    figures = figures if figures is not None else load_figures(registry)
+    where = str(Path(data_dir or default_data_dir()))
+    kinds = {f.query.kind for f in figures}
+    payments = lines = None
+    covered: dict[str, set[str]] = {}
+    if "payments" in kinds:
+        try:
+            payments = load_payments(data_dir)
+        except PaymentsInputError:
+            payments = None
+        files = Path(where) / "clean" / "files.parquet"  # written by spend build: one row per raw file
+        if payments is not None and files.is_file():
+            covered = file_months(pd.read_parquet(files, columns=["publisher_id", "period", "status"]))
+    if "awards" in kinds:
+        lines = load_award_lines(data_dir)
+    return [check_figure(f, payments, lines, where=where, covered=covered) for f in figures]
+
+
+def result_for(results: list[FigureResult], figure_id: str) -> FigureResult:
+    for r in results:
+        if r.id == figure_id:
+            return r
+    raise KeyError(figure_id)
+
+
+# --- output -----------------------------------------------------------------------------------------------
+
+
+def format_results(results: list[FigureResult], *, max_rows: int = 30) -> str:
+    """A table of results, then for each figure the reason, the fetch command or the rows behind a mismatch."""
+    header = ("figure", "status", "expected", "computed", "difference")
+    table = [header] + [
+        (r.id, r.status.replace("_", " "), format_gbp(r.figure.expected),
+         format_gbp(r.value) if r.value is not None else "-",
+         format_gbp(r.difference) if r.difference is not None else "-")
+        for r in results
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+             for row in table]
+    for r in results:
+        lines.append("")
+        lines.append(f"{r.id}: {r.status.replace('_', ' ')}: {r.reason}")
+        lines.append(f"  claim: {r.figure.claim}")
+        if r.fetch_command:
+            lines.append(f"  to fetch the data: {r.fetch_command}")
+        if r.status == "mismatch":
+            lines.append(f"  rows behind the computed value ({len(r.rows)}):")
+            shown = r.rows.head(max_rows)
+            for row in shown.itertuples(index=False):
+                d = row._asdict()
+                amount = d.get("amount_gbp", d.get("value_amount"))
+                when = d.get("payment_date", d.get("award_date"))
+                ref = d.get("transaction_id", d.get("award_id"))
+                lines.append(f"    {when}  {ref}  {format_gbp(amount)}  {d.get('supplier_name_raw')}  "
+                             f"{d.get('source_file')} ({d.get('source_locator')})")
+            if len(r.rows) > max_rows:
+                lines.append(f"    ... and {len(r.rows) - max_rows} more")
+    counts = {s: sum(r.status == s for r in results) for s in STATUSES}
+    lines.append("")
+    lines.append(f"{counts['match']} match, {counts['mismatch']} mismatch, {counts['not_available']} not available")
+    return "\n".join(lines)
+
+
+CHECK_EXAMPLES = """\
+examples:
+  spend figures check
+  spend figures check --data /tmp/store --id hounslow-optum-2020
+
+Prints match / mismatch / not available for each figure in spend/data/figures.yaml. A mismatch lists the
+rows behind the computed value; a figure whose data is not in the store names the command that fetches it.
+Exit status 1 when any figure mismatches, 0 otherwise.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `spend figures check` to the project's sub-parsers."""
+    figures = subparsers.add_parser(
+        "figures", help="check published figures against the store",
+        description="Reproduce published figures (spend/data/figures.yaml) from the store.",
+    )
+    commands = figures.add_subparsers(dest="figures_command", metavar="{check}")
+    commands.required = True
+    check = commands.add_parser(
+        "check", help="compute every registered figure whose data is in the store",
+        description="Compute every registered figure whose data is in the store; exit 1 on any mismatch.",
+        epilog=CHECK_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("--data", type=Path, help="data folder holding clean/ (default: $SPEND_DATA or ./data)")
+    check.add_argument("--figures", type=Path, help="registry file (default: the package's figures.yaml)")
+    check.add_argument("--id", action="append", default=[], metavar="FIGURE", help="check only this figure (repeatable)")
+    check.set_defaults(func=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    figures = load_figures(args.figures)
+    if args.id:
+        unknown = sorted(set(args.id) - {f.id for f in figures})
+        if unknown:
+            raise FiguresFileError(args.figures or REGISTRY, f"no figure with id {', '.join(unknown)}")
+        figures = [f for f in figures if f.id in set(args.id)]
+    results = check_figures(args.data, figures=figures)
+    print(format_results(results))
+    return 1 if any(r.status == "mismatch" for r in results) else 0
+
+
+if __name__ == "__main__":  # python -m spend.figures check ...
+    parser = argparse.ArgumentParser(prog="python -m spend.figures")
+    register(parser.add_subparsers(dest="command", required=True))
+    ns = parser.parse_args()
+    try:
+        sys.exit(ns.func(ns))
+    except SpendError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)

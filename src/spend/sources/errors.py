@@ -1,0 +1,47 @@
+"""Typed errors for finding and fetching publishers' files.
+
+All are `SpendError`s, so the CLI prints them as one line with a non-zero exit. A problem with a
+single file during a fetch does not stop the run: it is recorded in the fetch report with the
+error's message (see `spend.sources.fetch`), and the run exits non-zero at the end.
+"""
+
+from __future__ import annotations
+
+from spend.errors import SpendError
+
+
+class SourcesError(SpendError):
+    """Base class for registry, discovery and download problems."""
+
+
+class RegistryError(SourcesError):
+    """The publisher registry (YAML) is malformed: a missing field, a bad slug, an unknown kind."""
+
+
+class UnknownPublisher(SourcesError):
+    """No registry entry has this slug."""
+
+
+class PeriodError(SourcesError):
+    """A period given by the user (`--period`) is not `YYYY-MM` or `YYYY-MM..YYYY-MM`."""
+
+
+class FetchUsageError(SourcesError):
+    """The options given to `spend fetch` do not make sense together (or for this publisher)."""
+
+
+class DownloadError(SourcesError):
+    """A file could not be stored: it is described by the subclass, and nothing was written."""
+
+
+class NotADataFile(DownloadError):
+    """The link served something that is not a spend file (an HTML page with status 200, JSON,
+    an empty body). Publishers' content-management systems do this for missing files."""
+
+
+class FileTooLarge(DownloadError):
+    """The body is over the size limit (declared by Content-Length, or found while streaming)."""
+
+
+class TruncatedDownload(DownloadError):
+    """Fewer bytes arrived than Content-Length announced, on every try."""

@@ -1,0 +1,347 @@
+"""The period a published file covers, read from its name or the text of the link to it.
+
+`infer_period(text, context=...)` returns a `Period` (a month, or a range of months) or None.
+What it understands, in the order it decides:
+
+1. A month range with a year: `apr-jun-2014`, `January to March 2021`, `Oct 2022 to Mar 2023`
+   (Oxford City Council, Lambeth: quarterly files named by their months).
+2. A numeric year and month: `2020-04`, `2020_04`, `202004`, `2020-04-30`, `04-2020`, `30/04/2020`.
+3. A month name joined to a year: `April 2020`, `Apr-20`, `July_2014`, `2020 April`.
+4. A month name without a year, given a year elsewhere in the text or in `context`: a calendar year
+   (`Payments April ... 2020`) or a financial year (`NWHO 04 - July` under `nhs-london-2020-21`;
+   April-December fall in the first calendar year of a financial year, January-March in the second).
+5. An NHS financial month with a financial year: `M01 2020/21` is April 2020, `M12 2020/21` March 2021
+   (NHS finance numbers months from April: month 1 = April).
+6. A quarter: with a financial year (`Q1 2020/21`, `2020/21 Q1`) it is a *financial* quarter (Q1 =
+   April-June, the NHS and local-government convention); with only a calendar year (`Q1 2014`) it is a
+   *calendar* quarter (Q1 = January-March), because a bare calendar year says nothing of April starts.
+7. A financial year alone: `2020/21`, `2020-21`, `2020/2021`, `FY20/21`, `1011` (BBSRC's 2010/11 file)
+   gives April to March.
+8. A calendar year alone: `2014` gives January to December.
+
+Month names are matched whole-word, abbreviated (`Apr`, `Sept`) or misspelt the way publishers
+misspell them (`Spetember` in Croydon Health Services' file name, `Febuary`, `Janurary`): a word of five
+letters or more that starts like a month and is within one or two letters' edits of it.
+
+Ambiguities settled here, on purpose: `2011-12` is December 2011 (a hyphen and a month number read as
+a month; write `2011/12` for a financial year), while `2019-20` (no month 20) is the financial year
+2019/20. A four-digit `YYZZ` with `ZZ = YY + 1` is a compact financial year only when it cannot be a
+year (2000-2099): `1011` is 2010/11, `2021` is the year 2021.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .errors import PeriodError
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december")
+
+# Abbreviations seen in file names and link text (`apr-jun-2014`, `Sept 2019`).
+_ABBREVIATIONS = {m[:3]: i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
+
+# Misspellings seen in published file names, kept as data so the fuzzy rule below is not the only
+# guard. `spetember`: Croydon Health Services, "CROY 06 - Spetember.csv" (shared corpus).
+_TYPOS = {"spetember": 9, "septmber": 9, "setpember": 9, "febuary": 2, "feburary": 2, "janurary": 1,
+          "janaury": 1, "decemeber": 12, "novemebr": 11, "ocotber": 10, "agust": 8, "augsut": 8}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A month (`start == end`) or an inclusive range of months, each as `YYYY-MM`.
+
+    `basis` says how the range was read (month, calendar-quarter, financial-quarter, financial-year,
+    calendar-year, range); it does not take part in comparisons.
+    """
+
+    start: str
+    end: str
+    basis: str = field(default="month", compare=False)
+
+    def __post_init__(self) -> None:
+        for value in (self.start, self.end):
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+                raise PeriodError(None, f"{value!r} is not a month (YYYY-MM)")
+        if self.end < self.start:
+            raise PeriodError(None, f"period ends ({self.end}) before it starts ({self.start})")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        return cls(_ym(year, month), _ym(year, month), "month")
+
+    @classmethod
+    def span(cls, year: int, month: int, months: int, basis: str) -> Period:
+        end_year, end_month = _add_months(year, month, months - 1)
+        return cls(_ym(year, month), _ym(end_year, end_month), basis)
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """`YYYY-MM` or `YYYY-MM..YYYY-MM` (the form `--period` takes and `label` gives)."""
+        text = text.strip()
+        start, sep, end = text.partition("..")
+        start, end = start.strip(), (end.strip() if sep else start.strip())
+        if not (re.fullmatch(r"\d{4}-\d{2}", start) and re.fullmatch(r"\d{4}-\d{2}", end)):
+            raise PeriodError(None, f"{text!r} is not a period: give YYYY-MM or YYYY-MM..YYYY-MM, e.g. 2020-04..2021-03")
+        return cls(start, end, "month" if start == end else "range")
+
+    @property
+    def is_month(self) -> bool:
+        return self.start == self.end
+
+    @property
+    def label(self) -> str:
+        """`2020-04` for a month, `2020-04..2021-03` for a range."""
+        return self.start if self.is_month else f"{self.start}..{self.end}"
+
+    @property
+    def dirname(self) -> str:
+        """The folder name in the raw store: `2020-04`, or `2014-01_2014-03` for a range."""
+        return self.start if self.is_month else f"{self.start}_{self.end}"
+
+    def overlaps(self, other: Period) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+    def months(self) -> list[str]:
+        year, month = int(self.start[:4]), int(self.start[5:])
+        out = []
+        while True:
+            out.append(_ym(year, month))
+            if out[-1] == self.end:
+                return out
+            year, month = _add_months(year, month, 1)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _ym(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + n
+    return index // 12, index % 12 + 1
+
+
+def _month_in_financial_year(fy_start: int, month: int) -> int:
+    """The calendar year of `month` in the financial year starting April `fy_start`."""
+    return fy_start if month >= 4 else fy_start + 1
+
+
+# --- reading text ---------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def _osa_distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbouring letters as one edit (`spetember`)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def month_number(word: str) -> int | None:
+    """1-12 for a month name, abbreviation or known misspelling; None otherwise."""
+    word = word.lower()
+    if word in MONTHS:
+        return MONTHS.index(word) + 1
+    if word in _ABBREVIATIONS:
+        return _ABBREVIATIONS[word]
+    if word in _TYPOS:
+        return _TYPOS[word]
+    if len(word) >= 5:
+        # Only long names are matched loosely (june, july, may are too close to ordinary words),
+        # and only words starting with the month's first letter: `member` is not `december`.
+        for i, name in enumerate(MONTHS):
+            if len(name) >= 5 and word[0] == name[0] and abs(len(word) - len(name)) <= 1:
+                if _osa_distance(word, name) <= (1 if len(name) <= 6 else 2):
+                    return i + 1
+    return None
+
+
+@dataclass
+class _Facts:
+    """What one piece of text says about dates, with positions so joined tokens can be found."""
+
+    month_names: list[tuple[int, int, int]] = field(default_factory=list)  # (month, start, end)
+    years: list[tuple[int, int, int]] = field(default_factory=list)  # (year, start, end)
+    two_digit_after_month: dict[int, int] = field(default_factory=dict)  # month-name end -> year
+    financial_years: list[int] = field(default_factory=list)  # start years
+    year_months: list[tuple[int, int]] = field(default_factory=list)  # numeric (year, month)
+    ranges: list[Period] = field(default_factory=list)
+    quarters: list[int] = field(default_factory=list)
+    nhs_months: list[int] = field(default_factory=list)
+
+
+_FY_FULL = re.compile(r"(?<!\d)(?:fy\s*)?(20\d\d)\s*(/|-|–|\s|_)\s*(20\d\d|\d\d)(?!\d)")
+_FY_SHORT = re.compile(r"(?<![\d/])(?:fy\s*)?(\d\d)\s*/\s*(\d\d)(?![\d/])")
+_FY_COMPACT = re.compile(r"(?<!\d)(\d\d)(\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")  # spend publishing began in 2010
+# Two-digit years above this are more likely days of the month (`April 30`).
+_LATEST_TWO_DIGIT_YEAR = 2035
+_YMD = re.compile(r"(?<!\d)(20\d\d)[-_./](0[1-9]|1[0-2])(?:[-_./](0[1-9]|[12]\d|3[01]))?(?!\d)")
+_YYYYMM = re.compile(r"(?<!\d)(20\d\d)(0[1-9]|1[0-2])(?!\d)")
+_MY = re.compile(r"(?<!\d)(?:(?:0?[1-9]|[12]\d|3[01])[-/.])?(0?[1-9]|1[0-2])[-/.](20\d\d)(?!\d)")
+_QUARTER = re.compile(r"(?<![a-z])(?:q([1-4])|quarter\s*([1-4])|([1-4])(?:st|nd|rd|th)\s*quarter)(?![a-z0-9])")
+_NHS_MONTH = re.compile(r"(?<![a-z])(?:m|month\s*)(0?[1-9]|1[0-2])(?!\d)")
+
+
+def _read(text: str) -> _Facts:
+    facts = _Facts()
+    text = text.lower().replace("\u2013", "-").replace("\u2014", "-")
+    # Financial years first, and blank them out so their digits are not read again as years/months.
+    masked = text
+    for m in _FY_FULL.finditer(text):
+        first, sep, second = int(m.group(1)), m.group(2), m.group(3)
+        second_two = int(second[-2:])
+        if second_two != (first + 1) % 100 or (len(second) == 4 and int(second) != first + 1):
+            continue
+        if sep == "-" and len(second) == 2 and second_two <= 12:
+            continue  # `2011-12` reads as December 2011 (see the module docstring)
+        facts.financial_years.append(first)
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
+    for m in _FY_SHORT.finditer(masked):
+        a, b = int(m.group(1)), int(m.group(2))
+        if b == (a + 1) % 100:
+            facts.financial_years.append(2000 + a)
+            masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
+    for m in _YMD.finditer(masked):
+        facts.year_months.append((int(m.group(1)), int(m.group(2))))
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
+    for m in _YYYYMM.finditer(masked):
+        facts.year_months.append((int(m.group(1)), int(m.group(2))))
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
+    for m in _MY.finditer(masked):
+        facts.year_months.append((int(m.group(2)), int(m.group(1))))
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
+    for m in _YEAR.finditer(masked):
+        facts.years.append((int(m.group(1)), m.start(), m.end()))
+    for m in _FY_COMPACT.finditer(masked):
+        a, b = int(m.group(1)), int(m.group(2))
+        if b == a + 1 and 5 <= a <= 35 and a != 20:  # `2021` is a year, not 2020/21
+            facts.financial_years.append(2000 + a)
+    for m in _QUARTER.finditer(masked):
+        facts.quarters.append(int(next(g for g in m.groups() if g)))
+    for m in _NHS_MONTH.finditer(masked):
+        facts.nhs_months.append(int(m.group(1)))
+    for m in _WORD.finditer(masked):
+        number = month_number(m.group(0))
+        if number is None:
+            continue
+        facts.month_names.append((number, m.start(), m.end()))
+        # `Apr-20`: a two-digit year right after the name, not followed by more digits
+        # (`March 31 2021` is a day and a year, not March 2031).
+        after = re.match(r"[\s_\-.']{0,2}(\d\d)(?!\d)(?![\s_\-.,/']*\d)", masked[m.end():])
+        if after and 2000 + int(after.group(1)) <= _LATEST_TWO_DIGIT_YEAR:
+            facts.two_digit_after_month[m.end()] = 2000 + int(after.group(1))
+    facts.ranges = _month_ranges(masked, facts)
+    return facts
+
+
+def _joined_year(facts: _Facts, start: int, end: int) -> int | None:
+    """A four-digit year right after (or right before) the month name at [start, end), or a
+    two-digit one right after it (`Apr-20`)."""
+    for year, y_start, y_end in facts.years:
+        if 0 <= y_start - end <= 3 or 0 <= start - y_end <= 3:
+            return year
+    return facts.two_digit_after_month.get(end)
+
+
+_CONNECTOR = r"[\s_\-.,/']*(?:to|-|until)[\s_\-.,/']*"
+
+
+def _month_ranges(masked: str, facts: _Facts) -> list[Period]:
+    """`apr-jun-2014`, `January to March 2021`, `Oct 2022 to Mar 2023`: two month names joined by
+    `to` or a dash, the second (and perhaps the first) with its year."""
+    out = []
+    names = facts.month_names
+    for (m1, s1, e1), (m2, s2, e2) in zip(names, names[1:]):
+        between = masked[e1:s2]
+        year1 = None
+        if not re.fullmatch(_CONNECTOR, between):
+            joined = re.fullmatch(r"[\s_\-.,/']*(\d{2}|\d{4})" + _CONNECTOR, between)
+            if not joined:
+                continue
+            year1 = _joined_year(facts, s1, e1)
+            if year1 is None:
+                continue
+        year2 = _joined_year(facts, s2, e2)
+        if year2 is None:
+            continue
+        if year1 is None:
+            year1 = year2 if m1 <= m2 else year2 - 1
+        start, end = _ym(year1, m1), _ym(year2, m2)
+        if end < start:
+            continue
+        months = (year2 * 12 + m2) - (year1 * 12 + m1) + 1
+        basis = "calendar-quarter" if months == 3 and m1 in (1, 4, 7, 10) else "range"
+        out.append(Period(start, end, basis))
+    return out
+
+
+def _decide(facts: _Facts, context: _Facts | None = None) -> Period | None:
+    """Apply the rules of the module docstring in order. `context` only ever supplies a missing
+    year or financial year for a month, quarter or NHS month the text itself names."""
+    if facts.ranges:
+        return facts.ranges[0]
+    if facts.year_months:
+        return Period.month(*facts.year_months[0])
+    for month, start, end in facts.month_names:
+        year = _joined_year(facts, start, end)
+        if year is not None:
+            return Period.month(year, month)
+    fy = facts.financial_years[0] if facts.financial_years else None
+    years = [y for y, _, _ in facts.years]
+    names_a_part = bool(facts.month_names or facts.nhs_months or facts.quarters)
+    if names_a_part and fy is None and not years and context is not None:
+        fy = context.financial_years[0] if context.financial_years else None
+        years = [y for y, _, _ in context.years] + [y for y, _ in context.year_months]
+    if facts.month_names:
+        month = facts.month_names[0][0]
+        if fy is not None:
+            return Period.month(_month_in_financial_year(fy, month), month)
+        return Period.month(years[0], month) if years else None
+    if facts.nhs_months:
+        if fy is None:
+            return None
+        month = (facts.nhs_months[0] + 2) % 12 + 1  # NHS month 1 = April
+        return Period.month(_month_in_financial_year(fy, month), month)
+    if facts.quarters:
+        q = facts.quarters[0]
+        if fy is not None:
+            year, month = _add_months(fy, 4, 3 * (q - 1))
+            return Period.span(year, month, 3, "financial-quarter")
+        return Period.span(years[0], 3 * (q - 1) + 1, 3, "calendar-quarter") if years else None
+    if fy is not None:
+        return Period.span(fy, 4, 12, "financial-year")
+    if years:
+        return Period.span(years[0], 1, 12, "calendar-year")
+    return None
+
+
+def infer_period(text: str | None, context: str | Iterable[str] | None = None) -> Period | None:
+    """The period `text` (a file name, a link's text, a path) names, or None.
+
+    `context` is other text that may supply the year a month name lacks: the link text of the
+    year sub-page the link was found on (`2020/21`), or the folder a file sits in. Context never
+    makes a period on its own: text without any date word gives None.
+    """
+    if not text:
+        return None
+    facts = _read(text)
+    if context is None:
+        return _decide(facts)
+    joined = context if isinstance(context, str) else " ".join(c for c in context if c)
+    return _decide(facts, _read(joined))

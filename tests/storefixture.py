@@ -1,0 +1,84 @@
+"""A small store built from real published files, for the figures, analysis, export and notebook tests.
+
+Built by the real pipeline: the files are filed under `<data>/raw/spend/<publisher>/` and
+`spend.build.build_store` writes `<data>/clean/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`
+(schema.STORED_PAYMENTS), files.parquet, rejects.parquet and data/spend.duckdb; the notices tables
+`<data>/clean/{notices,awards,award_suppliers}.parquet` come from `spend.notices.tables`.
+
+What goes in, and why:
+- NHS Hounslow CCG, the 8 PDFs (April-November 2020): the registered Optum figure, £276,000.00.
+- NHS Redbridge CCG, 12 CSVs (2020-21): a second NHS body paying Optum (May 2020, March 2021).
+- The archiver's first upload of Redbridge's March 2021 file: the same transactions published a second
+  time, so every row of it is a duplicate (duplicate_of set) and must not be counted twice.
+- Oxford City Council, April-June 2016: a council (Optum twice, named individuals, blank suppliers).
+- Contracts Finder OCDS from the corpus: the notices tables (no Optum award among them).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spend.build import build_store, write_duckdb
+from spend.notices.tables import build_tables, write_tables
+
+NHS = "nhs-london-2020-21"
+# (publisher_id, path under the corpus), in publication order: a later file repeating a transaction
+# is the duplicate.
+FIXTURE_FILES: tuple[tuple[str, str], ...] = (
+    *((("nhs-hounslow-ccg", f"{NHS}/NWHO/NWHO {n:02d} - {m}.pdf")) for n, m in enumerate(
+        ["April", "May", "June", "July", "August", "September", "October", "November"], start=1)),
+    *((("nhs-redbridge-ccg", f"{NHS}/NERD/NERD {n:02d} - {m}.csv")) for n, m in enumerate(
+        ["April", "May", "June", "July", "August", "September", "October", "November", "December",
+         "January", "February", "March"], start=1)),
+    ("nhs-redbridge-ccg", f"{NHS}/first-upload/NERD/NERD 12 - March.csv"),
+    ("oxford-city-council", "councils/oxford/expenditure-over-500-apr-jun-2016.csv"),
+)
+NOTICES_FOLDER = "contracts-finder"
+
+
+def build_fixture_store(realdata: Path, data_dir: Path) -> Path:
+    """File the fixture files under data/raw/spend/<publisher>/, build the store with the real build
+    (`spend.build.build_store`, the package's publisher registry) and the notices tables; return it."""
+    import shutil
+
+    raw = data_dir / "raw" / "spend"
+    for publisher_id, relative in FIXTURE_FILES:
+        path = realdata / relative
+        # The archiver's copy is filed after the publisher's own file of the same month, so it is the
+        # later publication (publication order: period, then path).
+        folder = raw / publisher_id / ("republished" if "first-upload" in relative else "")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, folder / path.name)
+        # The provenance record `spend fetch --from-dir` writes: where the bytes came from.
+        meta = {"url": path.resolve().as_uri(), "publisher": publisher_id, "file_name": path.name}
+        (folder / f"{path.name}.meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    result = build_store(data_dir, workers=1)
+    if result.failed:
+        raise RuntimeError(f"fixture files failed to parse: {result.failed}")
+    write_tables(build_tables([realdata / NOTICES_FOLDER]), data_dir / "clean")
+    write_duckdb(data_dir)
+    return data_dir
+
+
+# One store per test session, shared by every test module that imports this fixture (pytest would otherwise
+# build a session fixture once per importing module).
+_BUILT: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def fixture_store(tmp_path_factory, realdata) -> Path:
+    """The data folder of a store built from the fixture files (see the module docstring)."""
+    if "store" not in _BUILT:
+        _BUILT["store"] = build_fixture_store(realdata, tmp_path_factory.mktemp("fixture-store"))
+    return _BUILT["store"]
+
+
+@pytest.fixture(scope="session")
+def fixture_payments(fixture_store) -> pd.DataFrame:
+    from spend.store import load_payments
+
+    return load_payments(fixture_store)

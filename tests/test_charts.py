@@ -1,0 +1,86 @@
+"""Charts: PNGs written, money axes in pounds with thousands separators, the plotted values right."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from spend import analysis, charts
+from storefixture import fixture_payments, fixture_store  # noqa: F401
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+GBP_TICK = re.compile(r"^-?£\d{1,3}(,\d{3})*$")
+
+
+@pytest.mark.parametrize("value, text", [
+    (1234567, "£1,234,567"), (0, "£0"), (-25000, "-£25,000"), (999.6, "£1,000"), (25000.4, "£25,000"),
+])
+def test_gbp_tick(value, text):
+    assert charts.gbp_tick(value) == text
+
+
+def _labels(fig, axis: str) -> list[str]:
+    fig.canvas.draw()  # tick labels are set when the figure is drawn
+    ax = fig.axes[0]
+    labels = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
+    return [t.get_text() for t in labels if t.get_text()]
+
+
+def _assert_money_ticks(labels: list[str]) -> None:
+    assert labels and all(GBP_TICK.match(t) for t in labels), labels
+    assert any("," in t for t in labels), labels
+
+
+def _assert_png(path) -> None:
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 5_000
+
+
+def test_monthly_payments_by_publisher(fixture_payments, tmp_path):
+    monthly = analysis.payments_by_month(fixture_payments, "Optum / UnitedHealth", publisher_id=["nhs-hounslow-ccg", "nhs-redbridge-ccg"])
+    fig = charts.plot_monthly_by_publisher(monthly, title="Payments to Optum", path=tmp_path / "monthly.png")
+    _assert_png(tmp_path / "monthly.png")
+    _assert_money_ticks(_labels(fig, "y"))
+    ax = fig.axes[0]
+    assert ax.get_title() == "Payments to Optum (total £402,285.21)"
+    # One series per publisher, one bar per month from 2020-04 to 2021-03; July 2020 holds Hounslow's three.
+    hounslow, redbridge = ax.containers
+    assert len(hounslow) == len(redbridge) == 12
+    assert [b.get_height() for b in hounslow][:8] == [34500, 0, 0, 103500, 0, 69000, 34500, 34500]
+    assert redbridge[1].get_height() == pytest.approx(108103.90) and redbridge[11].get_height() == pytest.approx(18181.31)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["NHS Hounslow CCG", "NHS Redbridge CCG"]
+
+
+def test_top_suppliers(fixture_payments, tmp_path):
+    top = analysis.top_suppliers(fixture_payments, publisher_id="nhs-hounslow-ccg", n=5)
+    fig = charts.plot_top_suppliers(top, path=tmp_path / "top.png")
+    _assert_png(tmp_path / "top.png")
+    _assert_money_ticks(_labels(fig, "x"))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "CHELSEA AND WESTMINSTER HOSPITAL NHS FOUNDATION TRUST"
+    assert [b.get_width() for b in ax.patches] == [float(a) for a in top["amount_gbp"]]
+
+
+def test_contract_value_against_cumulative_payments(fixture_payments, tmp_path):
+    rows, _ = analysis.supplier_payments(fixture_payments, "Optum / UnitedHealth", publisher_id="nhs-hounslow-ccg")
+    fig = charts.plot_contract_against_payments(
+        rows, contract_value=Decimal("400000.00"), start=date(2020, 4, 1), end=date(2021, 3, 31),
+        path=tmp_path / "contract.png")
+    _assert_png(tmp_path / "contract.png")
+    _assert_money_ticks(_labels(fig, "y"))
+    step, contract = fig.axes[0].get_lines()
+    assert list(contract.get_ydata()) == [400000.0, 400000.0]
+    heights = list(step.get_ydata())
+    assert heights[0] == 0 and heights[-1] == 276000.0 and heights == sorted(heights)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["paid, cumulative (£276,000.00)", "contract value (£400,000.00)", "contract period"]
+
+
+def test_chart_without_a_contract_value(fixture_payments):
+    rows, _ = analysis.supplier_payments(fixture_payments, "Optum / UnitedHealth", publisher_id="nhs-redbridge-ccg")
+    fig = charts.plot_contract_against_payments(rows)
+    (step,) = fig.axes[0].get_lines()
+    assert step.get_ydata()[-1] == pytest.approx(126285.21)  # the republished March row counted once
