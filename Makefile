@@ -18,21 +18,34 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-# The main job: parse every spend file in the shared corpus into one payments table and
-# print per-file and total accounting. Third-party extractions (*.pdf.csv), the archiver's
-# earlier copies (first-upload/) and the two Lambeth pivot-table summaries are left out:
-# they are not publishers' transaction files (spend refuses the pivots if given them).
+# The main job, offline: file the shared corpus under data/raw/spend/<publisher>/ with provenance
+# (SOURCE=web fetches each registered publisher's landing pages instead, where the network allows),
+# build the Parquet + DuckDB store and the notices tables, show what the store holds, run the
+# notebooks to HTML reports, export the evidence for Optum with draft FOI requests, and check every
+# registered published figure (exit status 1 on a mismatch).
+SOURCE ?= local
+REPORTS := reports
+
 demo: setup
-	$(BIN)/spend parse "$(REALDATA)/nhs-london-2020-21" "$(REALDATA)/central-government" "$(REALDATA)/councils" \
-		--exclude '*.pdf.csv' --exclude '*/first-upload/*' \
-		--exclude '*/lambeth/2011-01-payments.csv' --exclude '*/lambeth/2012-05-payments.csv' \
-		-o data/clean/payments.parquet --rejects data/clean/rejects.csv
+ifeq ($(SOURCE),web)
+	$(BIN)/spend fetch --publisher all
+else
+	$(BIN)/spend fetch --publisher all --from-dir "$(REALDATA)"
+endif
+	$(BIN)/spend notices build "$(REALDATA)/contracts-finder"
+	$(BIN)/spend build
+	$(BIN)/spend status
+	mkdir -p $(REPORTS)
+	$(BIN)/jupyter nbconvert --to html --execute --output-dir $(REPORTS) notebooks/*.ipynb
+	$(BIN)/spend export --supplier optum -o $(REPORTS)/optum-payments.csv --foi $(REPORTS)/foi
+	$(BIN)/spend figures check
 
 test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python benchmarks/bench_parse.py
+	$(BIN)/python benchmarks/bench_build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

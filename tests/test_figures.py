@@ -58,6 +58,10 @@ def test_every_registered_figure_is_complete():
         assert (f.tolerance.relative is None) == (f.tolerance.why is None)
         if f.query.kind == "payments":
             assert f.query.publishers
+            # Every publisher a figure names is in the publisher registry, so its fetch command works.
+            from spend.sources.registry import load_publishers
+
+            assert set(f.query.publishers) <= {p.slug for p in load_publishers()}, f.id
         else:
             assert f.query.buyer and f.query.search
 
@@ -145,7 +149,7 @@ def test_registered_figures_on_the_fixture_store(fixture_store):
 
     dorset = results["dorset-livewell-optum-2015-16"]
     assert dorset.status == "not_available"
-    assert dorset.fetch_command == "spend fetch --publisher dorset-council --period 2015-04..2016-03 && spend build"
+    assert dorset.fetch_command == "spend fetch --publisher dorset-county-council --period 2015-04..2016-03 && spend build"
 
     kent = results["kent-medway-optum-award"]
     assert kent.status == "not_available"

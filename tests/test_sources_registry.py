@@ -81,7 +81,7 @@ def test_excluded_files_are_excluded_and_say_why(realdata: Path):
 
 def test_registry_counts_and_the_bodies_of_the_published_claims():
     slugs = [p.slug for p in PUBLISHERS]
-    assert len(slugs) == 33
+    assert len(slugs) == 34
     kent = [p for p in PUBLISHERS if p.successor == "nhs-kent-and-medway-ccg"]
     assert sorted(p.name for p in kent) == [
         "NHS Ashford CCG", "NHS Canterbury and Coastal CCG", "NHS Dartford, Gravesham and Swanley CCG",
