@@ -7,7 +7,7 @@ import pytest
 
 from spend.config import realdata_dir
 from spend.suppliers import annotate_payments, no_overrides, resolve_payments
-from spend.suppliers.report import summarise_top_suppliers
+from spend.suppliers.report import format_report, summarise_top_suppliers
 
 parse = pytest.importorskip("spend.parse")
 
@@ -62,6 +62,9 @@ def test_top_ten_report_lists_name_variants(corpus):
     assert list(report["total_gbp"]) == sorted(report["total_gbp"], reverse=True)
     assert all(len(v) >= 1 for v in report["variants"])
     assert any(len(v) > 1 for v in report["variants"])  # some of the biggest were published several ways
+    assert set(report["supplier_sector"]) <= {"nhs", "public", "charity", "company", "individual", "unknown"}
+    text = format_report(report)
+    assert text.count("\n      ") >= sum(len(v) for v in report["variants"])  # every variant is listed
 
 
 def test_automatic_merges_on_the_corpus_are_explained(corpus):
@@ -72,3 +75,47 @@ def test_automatic_merges_on_the_corpus_are_explained(corpus):
     # University College London (the university) is not the hospitals' foundation trust.
     names = resolution.names.set_index("supplier_name_raw")
     assert names.loc["UNIVERSITY COLLEGE LONDON", "supplier_id"] != names.loc["UNIVERSITY COLLEGE LONDON HOSPITALS NHS FOUNDATION TRUST", "supplier_id"]
+
+
+def test_names_with_a_transaction_number_run_in_join_their_supplier(corpus):
+    # Hounslow CCG's November 2020 PDF prints six names with the transaction number glued on (pages 1, 3, 7).
+    _, resolution = corpus
+    names = resolution.names.set_index("supplier_name_raw")
+    run_in = [n for n in names.index if n.startswith("LONDON CENTRAL & WEST UNSCHEDULED CARE COLLABORATIVE")]
+    assert len(run_in) == 6  # the plain name and five with a number
+    assert names.loc[run_in, "supplier_id"].nunique() == 1
+    assert names.loc[run_in, "supplier_name"].unique().tolist() == ["LONDON CENTRAL & WEST UNSCHEDULED CARE COLLABORATIVE"]
+    trust = names.loc["CHELSEA AND WESTMINSTER HOSPITAL NHS FOUNDATION TRUST34577681"]
+    assert trust["supplier_id"] == names.loc["CHELSEA AND WESTMINSTER HOSPITAL NHS FOUNDATION TRUST", "supplier_id"]
+    assert trust["supplier_sector"] == "nhs"
+
+
+def test_guys_supplier_numbers_are_not_company_numbers(corpus):
+    annotated, resolution = corpus
+    guys = annotated[annotated["publisher"].fillna("").str.startswith("Guys")]
+    coded = guys[guys["supplier_code"].notna()]
+    assert len(coded) > 0 and coded["company_number"].isna().all()
+    evidence = " ".join(resolution.names["match_evidence"].dropna())
+    assert "company_number=03529700" not in evidence
+    lambeth = resolution.names[resolution.names["supplier_name_raw"].str.startswith("LONDON BOROUGH OF LAMBETH:")]
+    assert lambeth["supplier_id"].nunique() == 1  # three Guy's codes, one council (same key)
+
+
+def test_every_row_has_a_sector(corpus):
+    annotated, resolution = corpus
+    assert set(annotated["supplier_sector"]) <= {"nhs", "public", "charity", "company", "individual", "excluded", "unknown"}
+    excluded = annotated["match_method"] == "excluded"
+    assert (annotated.loc[excluded, "supplier_sector"] == "excluded").all()
+    assert (annotated.loc[annotated["supplier_kind"] == "person", "supplier_sector"] == "individual").all()
+    assert set(resolution.suppliers["supplier_sector"]) >= {"nhs", "public", "charity", "company", "individual", "unknown"}
+    optum = annotated[annotated["supplier_group"] == "Optum / UnitedHealth"]
+    assert set(optum["supplier_sector"]) == {"company"}
+
+
+def test_sector_shortcut_agrees_with_trying_every_rule_on_every_corpus_name(corpus):
+    from spend.suppliers.sectors import _spellings, load_sector_rules, match_sector_rule
+
+    for raw in corpus[1].names["supplier_name_raw"]:
+        text = _spellings(raw)
+        expected = next((r for r in load_sector_rules() if r.pattern.search(text)), None)
+        assert match_sector_rule(raw) is expected, raw

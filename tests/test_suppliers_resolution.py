@@ -7,7 +7,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from spend.suppliers import IdentifierStore, annotate_payments, no_overrides, resolve_names
+from spend.suppliers import IdentifierStore, annotate_payments, identifiers_from_payments, no_overrides, resolve_names
 from spend.cli import main
 from spend.suppliers.cli import register
 from spend.suppliers.errors import OverridesError, PaymentsInputError, ReviewFileError
@@ -109,6 +109,41 @@ def test_the_store_takes_identifiers_from_any_source():
     rows = resolution.names.set_index("supplier_name_raw")
     assert rows.loc["NEOPOST LIMITED", "supplier_id"] == rows.loc["QUADIENT UK LTD", "supplier_id"]
     assert "company_number=02658324" in rows.loc["QUADIENT UK LTD", "match_evidence"] + rows.loc["NEOPOST LIMITED", "match_evidence"]
+
+
+def _two_publishers(rows):
+    return pd.DataFrame(rows, columns=["publisher", "supplier_name_raw", "company_number"]).assign(amount_gbp=Decimal("1.00"))
+
+
+def test_glued_ledger_codes_only_join_names_of_the_same_publisher():
+    # One letter apart, so only an identifier could join them (fuzzy matching sends them to review).
+    same = _two_publishers([("Guy's", "MEDISOFT LTD:69519000", None), ("Guy's", "MEDISORT LTD:69519000", None)])
+    resolution = resolve_payments(same, overrides=no_overrides())
+    rows = resolution.names.set_index("supplier_name_raw")
+    assert rows["supplier_id"].nunique() == 1
+    assert sorted(rows["match_method"]) == ["exact", "identifier"]
+    assert any("shared ledger_code:Guy's=69519000" in e for e in rows["match_evidence"])
+    apart = _two_publishers([("Guy's", "MEDISOFT LTD:69519000", None), ("Kingston", "MEDISORT LTD:69519000", None)])
+    assert annotate_payments(apart, overrides=no_overrides())["supplier_id"].nunique() == 2  # means nothing at Kingston
+
+
+def test_a_glued_number_in_the_company_number_column_is_not_a_company_number():
+    # Tables parsed before spend.codes stopped calling Guy's 8-digit codes company numbers carry them in
+    # company_number. Read as Companies House numbers they would join any two names (a strong identifier).
+    stale = _two_publishers([
+        ("Guy's", "LONDON BOROUGH OF LAMBETH:24845200", "24845200"), ("Other", "ACME SURGICAL LTD:24845200", "24845200"),
+    ])
+    store = identifiers_from_payments(stale)
+    assert {i.scheme for name in store.names() for i in store.for_name(name)} == {"ledger_code:Guy's", "ledger_code:Other"}
+    annotated = annotate_payments(stale, overrides=no_overrides())
+    assert annotated["supplier_id"].nunique() == 2
+    # A number labelled as a company number is one, and it joins names whatever they say (Neopost -> Quadient).
+    labelled = _two_publishers([
+        ("Guy's", "NEOPOST LTD CRN 02658324", "02658324"), ("Other", "QUADIENT UK LTD", "2658324"),
+    ])
+    store = identifiers_from_payments(labelled)
+    assert {i.label() for i in store.for_name("NEOPOST LTD CRN 02658324")} == {"company_number=02658324"}
+    assert annotate_payments(labelled, overrides=no_overrides())["supplier_id"].nunique() == 1
 
 
 def test_identifier_normalisation():

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -40,6 +40,7 @@ class Word:
     x1: float
     bottom: float
     height: float
+    lefts: list[float] = field(default_factory=list)  # left edge of each character
 
     @property
     def centre(self) -> float:
@@ -94,8 +95,9 @@ def _page_lines(page) -> list[Line]:
                 w = words[-1]
                 w.text += ch
                 w.x1 = max(w.x1, right)
+                w.lefts.append(left)
             else:
-                words.append(Word(ch, left, right, bottom, height))
+                words.append(Word(ch, left, right, bottom, height, [left]))
             last_index = index
         words.sort(key=lambda w: w.x0)
         lines.append(Line(words, max(c[0] for c in g), max(c[3] for c in g)))
@@ -166,6 +168,26 @@ def _hard_starts(labels: list[list[Word]], lines: list[Line]) -> list[float]:
         if lines and hits >= 0.5 * len(lines):
             starts.append(x)
     return starts
+
+
+def _split_run_in_numbers(words: list[Word], hard_starts: list[float]) -> list[Word]:
+    """Split a word where a number starts exactly at a left-aligned column's start.
+
+    A name that fills its cell to the edge touches the next cell's number, so the two read as one
+    word (Hounslow CCG, November 2020: 'COLLABORATIVE34473925' under Supplier / Transaction number).
+    The split needs both signs: a letter then digits to the end of the word, and the first digit
+    standing on the column's start. A clipped name's hidden tail is letters, so it is never split.
+    """
+    out = []
+    for w in words:
+        cut = next((i for i in range(1, len(w.text)) if w.text[i - 1].isalpha() and w.text[i:].isdigit()
+                    and any(abs(w.lefts[i] - x) < 0.5 for x in hard_starts)), None) if len(w.lefts) == len(w.text) else None
+        if cut is None:
+            out.append(w)
+            continue
+        out.append(Word(w.text[:cut], w.x0, w.lefts[cut], w.bottom, w.height, w.lefts[:cut]))
+        out.append(Word(w.text[cut:], w.lefts[cut], w.x1, w.bottom, w.height, w.lefts[cut:]))
+    return out
 
 
 def _cells(words: list[Word], edges: list[float], by_start: list[bool], ncols: int) -> list[str]:
@@ -323,7 +345,7 @@ def _read_page(lines: list[Line], pno: int) -> tuple[list[RawRow], bool]:
     edges = _gutter_edges(labels, [line for _, line in body], hard_starts)
     by_start = [any(abs(_span(lab)[0] - x) < 0.01 for x in hard_starts) for lab in labels[1:]]
     for i, line in body:
-        rows[i].cells = _cells(line.words, edges, by_start, len(labels))
+        rows[i].cells = _cells(_split_run_in_numbers(line.words, hard_starts), edges, by_start, len(labels))
     _join_wrapped(rows, body, len(labels))
     return rows, True
 

@@ -38,8 +38,8 @@ REPORT_EXAMPLES = """\
 example:
   spend suppliers report --payments data/clean/payments.parquet --top 10
 
-Lists the largest suppliers by net pounds paid, each with every spelling it was published under and how
-that spelling was matched (exact, identifier, fuzzy, override).
+Lists the largest suppliers by net pounds paid, each with its sector (nhs, public, charity, company...),
+every spelling it was published under and how that spelling was matched (exact, identifier, fuzzy, override).
 """
 
 

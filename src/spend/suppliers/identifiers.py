@@ -20,8 +20,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from spend.codes import normalise_vat_number
-from spend.suppliers.keys import parse_name
+from spend.codes import normalise_vat_number, split_glued_code
+from spend.suppliers.keys import is_missing, parse_name
 
 # 'strong': proves identity; 'medium': proves it unless the names contradict each other.
 STRENGTH = {"company_number": "strong", "vat_number": "medium", "ledger_code": "medium"}
@@ -59,7 +59,7 @@ def is_valid_uk_vat(digits: str) -> bool:
 
 def normalise_identifier(scheme: str, value: str | None) -> str | None:
     """The canonical form of an identifier, or None when it is blank or not a valid one of its scheme."""
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return None
     text = re.sub(r"\s+", "", str(value)).upper()
     if not text:
@@ -98,8 +98,10 @@ class IdentifierStore:
         return True
 
     def add_glued_codes(self, name: str, *, publisher: str | None = None, source: str = "code in the name") -> None:
-        """Add the codes a publisher glued onto a name: its ledger code (scoped to that publisher) and any
-        Companies House number the code is known to contain."""
+        """Add the codes a publisher glued onto a name: its ledger code (scoped to that publisher), a number
+        labelled as a company or VAT number, and any Companies House number the code is known to contain.
+        Without a publisher the ledger code is scoped to '?': all such names are taken as one publisher's,
+        and a shared code still needs agreeing names before it merges anything (STRENGTH 'medium')."""
         for scheme, value in parse_name(name).codes:
             if scheme == "ledger_code":
                 self.add(name, f"ledger_code:{publisher or '?'}", value, source=source)
@@ -126,41 +128,41 @@ class IdentifierStore:
 
 
 def identifiers_from_payments(payments) -> IdentifierStore:
-    """Identifiers published in a payments table: `vat_number`, `company_number` and `supplier_code`
-    columns where present, and codes glued onto `supplier_name_raw`.
+    """Identifiers published in a payments table: `vat_number` and `company_number` columns where present,
+    and codes glued onto `supplier_name_raw`.
 
-    A `company_number` equal to the row's `supplier_code` came from a glued code, which is the publisher's
-    own supplier number ('KINGS COLLEGE LONDON:03529700' at Guy's), so it is kept as a ledger code only.
+    A glued code is the publisher's own supplier number and is kept as a ledger code scoped to that
+    publisher ('ledger_code:<publisher>'): Guy's '03529700' on 'KINGS COLLEGE LONDON:03529700' means nothing
+    at another body, so it can only join names that the same publisher coded alike. The `supplier_code`
+    column holds the same glued code (spend.parse splits it off), so it is not read a second time. A
+    `company_number` equal to the name's glued code is trusted only when the code was labelled as one ('CRN
+    ...'): tables parsed before spend.codes stopped reading Guy's bare 8-digit codes as company numbers still
+    carry them in `company_number`.
     """
     store = IdentifierStore()
     columns = set(payments.columns)
-    subset = [c for c in ("supplier_name_raw", "publisher", "vat_number", "company_number", "supplier_code") if c in columns]
+    subset = [c for c in ("supplier_name_raw", "publisher", "vat_number", "company_number") if c in columns]
     # One look at each distinct combination; the first row it appears in is named as the source.
-    distinct = payments.drop_duplicates(subset=subset)
-    for i in range(len(distinct)):
-        row = distinct.iloc[i]
+    located = [c for c in ("source_file", "source_locator") if c in columns]
+    distinct = payments.drop_duplicates(subset=subset)[subset + located]
+    for row in distinct.to_dict("records"):
         name = row["supplier_name_raw"]
         if _blank(name):
             continue
+        name = str(name)
         pub = None if "publisher" not in columns or _blank(row["publisher"]) else str(row["publisher"])
-        where = _locate(row)
+        where = " ".join(str(row[c]) for c in located if not _blank(row[c])) or "payments table"
         store.add_glued_codes(name, publisher=pub, source=f"code in the name, {where}")
-        code = None if "supplier_code" not in columns or _blank(row["supplier_code"]) else str(row["supplier_code"]).strip()
         if "vat_number" in columns and not _blank(row["vat_number"]):
             store.add(name, "vat_number", row["vat_number"], source=f"vat_number column, {where}")
         if "company_number" in columns and not _blank(row["company_number"]):
             number = str(row["company_number"]).strip()
-            if code is not None and number == code:
-                store.add(name, f"ledger_code:{pub or '?'}", number, source=f"supplier_code column, {where}")
-            else:
-                store.add(name, "company_number", number, source=f"company_number column, {where}")
+            glued = split_glued_code(re.sub(r"\s+", " ", str(name)).upper())
+            if glued.code == number.upper() and glued.kind != "company_number":
+                continue  # a ledger code (already added, scoped to the publisher), not a Companies House number
+            store.add(name, "company_number", number, source=f"company_number column, {where}")
     return store
 
 
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
-
-
-def _locate(row) -> str:
-    parts = [str(row[c]) for c in ("source_file", "source_locator") if c in row.index and not _blank(row[c])]
-    return " ".join(parts) or "payments table"
+    return is_missing(value) or (isinstance(value, str) and not value.strip())

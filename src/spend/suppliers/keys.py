@@ -49,9 +49,16 @@ _FORMER = re.compile(r"^(?:FORMERLY|FORMALLY|PREVIOUSLY|WAS|EX)\b\s*(.*)$")
 # number is part of the name ("Parkcare Homes (No.2) Ltd" is not "Parkcare Homes Ltd").
 _BRACKET_CODE = re.compile(r"^(?:ACCOUNT|A\s*/\s*C|ACC|REF\.?)?[\s.:#]*[0-9][0-9\s/.-]{2,}$")
 _BRACKET_NOTE = re.compile(r"^RE\s")
+# A number of six digits or more printed with no gap after an otherwise alphabetic name: Hounslow CCG's
+# November 2020 PDF prints 'LONDON CENTRAL & WEST UNSCHEDULED CARE COLLABORATIVE34473925' and 'CHELSEA AND
+# WESTMINSTER HOSPITAL NHS FOUNDATION TRUST34577681' (the name fills its column and runs into the transaction
+# number). No supplier name ends in a word with six digits glued on, so the number is not part of the name.
+_RUN_IN_NUMBER = re.compile(r"^(?P<name>[^0-9]*?(?P<word>[A-Za-z]+))(?P<number>[0-9]{6,})\s*$")
 _STOPWORDS = {"THE", "AND", "OF", "FOR", "&"}
 # Words through which the string rules above could still match a key (which has no punctuation left).
-_STRING_RULE_WORDS = re.compile(r"\b(?:TRADING AS|TA|DIVISION OF|ACCOUNT|CIS\s*[0-9])\b")
+# A labelled number ('ACME CRN 01234567 LTD') is only split off at the end of a name, which the key's
+# legal-form stripping can expose.
+_STRING_RULE_WORDS = re.compile(r"\b(?:TRADING AS|TA|DIVISION OF|ACCOUNT|CIS\s*[0-9]|CRN|CO NO|COMPANY|VAT)\b")
 
 
 @dataclass(frozen=True)
@@ -117,8 +124,10 @@ def split_name_codes(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
 
     A code glued on by the publisher is its own supplier number ('ledger_code'), even when it is shaped like
     a company number: Guy's gives 'LONDON BOROUGH OF LAMBETH' three of them (24845200, 51362800, 66400600)
-    and 'HUMAN TISSUE AUTHORITY:70522200' is not a company. Where a code is known to embed a Companies House
-    number (Kingston's 'UK' + number + site), that number is added as 'company_number'.
+    and 'HUMAN TISSUE AUTHORITY:70522200' is not a company. Only a labelled number ('CRN 01234567',
+    'VAT No ...') or a GB-prefixed VAT number is kept under its register's scheme (see spend.codes). Where a
+    code is known to embed a Companies House number (Kingston's 'UK' + number + site), that number is added
+    as 'company_number'.
     """
     codes: list[tuple[str, str]] = []
     name = re.sub(r"\s+", " ", raw).strip()  # spend.codes reads one line; a wrapped cell has several
@@ -127,7 +136,7 @@ def split_name_codes(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     upper = name.upper()
     split = split_glued_code(upper)
     if split.code:
-        codes.append(("ledger_code", split.code))
+        codes.append((split.kind if split.kind in {"company_number", "vat_number"} else "ledger_code", split.code))
         if len(upper) == len(name):
             start = upper.rfind(split.name) if split.name else -1
             name = name[start : start + len(split.name)] if start >= 0 else split.name
@@ -139,13 +148,27 @@ def split_name_codes(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
             if m:
                 codes.append(("ledger_code", m.group("code")))
                 name = name[m.start("name") :] if len(name.upper()) == len(name) else m.group("name")
-    for _, code in list(codes):
+    for found, code in list(codes):
+        if found != "ledger_code":
+            continue
         for pattern, scheme in load_code_patterns():
             if scheme == "company_number":
                 m = pattern.match(code)
                 if m:
                     codes.append(("company_number", m.group("company_number")))
     return name, tuple(codes)
+
+
+def split_run_in_number(text: str) -> tuple[str, str | None]:
+    """('LONDON ... COLLABORATIVE', '34473925') for 'LONDON ... COLLABORATIVE34473925'; (text, None) when the
+    name has no such number, has digits elsewhere, or is too short to be a name ('ABC123456' is a code)."""
+    m = _RUN_IN_NUMBER.match(text)
+    if not m:
+        return text, None
+    word, name = m.group("word"), m.group("name")
+    if len(word) < 3 or (len(name.split()) < 2 and len(word) < 5):
+        return text, None
+    return name.rstrip(), m.group("number")
 
 
 def _initials(words: list[str], *, skip_stopwords: bool) -> str:
@@ -282,6 +305,9 @@ _ENTITY_FORMS = {"company", "llp", "cic", "lp", "typo"}
 def _normalise_tokens(tokens: list[str]) -> tuple[list[str], str | None, list[str]]:
     """One pass of the token rules. Returns (tokens, legal form removed, words cut off after the form)."""
     tokens = _join_initials(tokens)
+    if tokens and tokens[-1][-1:].isdigit():
+        # Also here, not only on the published text, so the key stays a fixed point ('X1234567 LTD' -> 'X').
+        tokens = split_run_in_number(" ".join(tokens))[0].split()
     tokens = _replace_abbreviations(tokens)
     while len(tokens) > 1 and tokens[0] == "THE":
         tokens = tokens[1:]
@@ -326,9 +352,18 @@ def body_type_of(key: str) -> str | None:
     return None
 
 
+def is_missing(value: object) -> bool:
+    """True for a cell with no value: None, NaN, or pandas' NA (recognised without importing pandas)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ == "NAType"
+
+
 def parse_name(raw: str | None) -> NameParts:
     """Split a published supplier name into its key, codes, legal form, trading name and qualifiers."""
-    if raw is None or (isinstance(raw, float) and raw != raw):
+    if is_missing(raw):
         raw = ""
     return _parse_to_fixed_point(str(raw))
 
@@ -355,7 +390,9 @@ def _parse_to_fixed_point(raw: str) -> NameParts:
 def _parse_name(raw: str) -> NameParts:
     notes: list[str] = []
     name, codes = split_name_codes(raw)
-    cleaned = clean_text(name)
+    cleaned, run_in = split_run_in_number(clean_text(name))
+    if run_in:
+        notes.append(f"number run into the name: {run_in}")
     text = cleaned.upper()
 
     trading = None

@@ -15,9 +15,16 @@ or practices, so organisations. 'DR SM HUNT' (one doctor, Hounslow CCG) is a sin
 by a named GP: a real supplier, but published under a person's name, so it is marked `person`: it keeps
 its own supplier id by exact key and is never fuzzy-merged ('DR SM HUNT' vs 'DR SM LANE').
 
-Bare 'Firstname Surname' names ('ELLEN HAVARD') are not recognised as people: nothing in the name tells
-them from firms named after a person ('ROBERT HALF', 'ALLEN LANE'). Analysts mark them with a `kind`
-override; the fuzzy matcher still refuses to merge different surnames.
+Bare 'Firstname Surname' names ('ELLEN HAVARD', 'Sarah Hyams', 'NEIL C SMITH') are recognised as people
+only on positive evidence, because firms are named after people too ('ROBERT HALF', 'ALLEN LANE', 'GRANT
+THORNTON', 'MARIE CURIE'): two or three words and nothing else (no digits, '&', brackets or other
+punctuation); the first word a common given name (spend/data/supplier_given_names.csv, which leaves out
+names that often start a firm's name, such as GRANT, BLAKE, ALLEN); a middle word, if any, an initial, a
+given name or a particle ('DE', 'VON'); no word that marks an organisation (the vocabulary's organisation and
+generic words, legal forms, AND/OF/THE...); and the key not listed in
+spend/data/supplier_person_like_organisations.csv (firms known to carry a person's name). Anything else stays
+an organisation. The resolution also keeps a key an organisation when any spelling of it is one ('ROBERT
+HALF' beside 'ROBERT HALF LTD'), and analysts can still correct a kind with a `kind` override.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import re
 from functools import lru_cache
 
 from spend.suppliers.datafiles import read_package_rows
-from spend.suppliers.keys import load_legal_forms, parse_name
+from spend.suppliers.keys import is_missing, load_legal_forms, make_key, parse_name
 
 KINDS = ("organisation", "person", "code_only", "redacted", "total", "placeholder", "blank")
 NON_SUPPLIER_KINDS = frozenset({"redacted", "total", "placeholder", "blank"})
@@ -37,6 +44,12 @@ _TITLES = {"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "PROFESSOR", "REV", "R
 _SURNAME_INITIALS = re.compile(r"^[A-Z][A-Z'\-]+\s*,\s*(?:[A-Z]\.?\s*){1,3}$")
 _INITIALS_SURNAME = re.compile(r"^(?:[A-Z]\.?\s+){1,3}[A-Z][A-Z'\-]+$")
 _TRADING = re.compile(r"\bT\s*/\s*AS?\b|\bTRADING\s+AS\b")
+# A bare personal name: two or three words of letters, with hyphens, apostrophes or an initial's full stop.
+_PLAIN_NAME = re.compile(r"^[A-Z][A-Z'\-]*\.?(?:\s+[A-Z][A-Z'\-]*\.?){1,2}$")
+# Particles inside a personal name ('HANNAH DE CANCHO', 'MICHAEL VON HRUSCHKA').
+_PARTICLES = frozenset({"DA", "DE", "DEL", "DELLA", "DI", "DOS", "DU", "LA", "LE", "VAN", "VON"})
+# Short words that join an organisation's name and never a person's ('JUSTICE IN MOTION', 'By The Bridge').
+_JOINING_WORDS = frozenset({"AND", "OF", "THE", "FOR", "IN", "AT", "ON", "TO", "BY", "WITH"})
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +72,43 @@ def _organisation_words() -> frozenset[str]:
         words.update(form.tokens)
     words.discard("UK")
     words.discard("GB")
+    # 'AND' is only here as part of the legal form 'AND COMPANY'; alone it joins two people as often as two
+    # words of a firm's name ('MR & MRS D BROWN', Oxford), so it marks nothing.
+    words.discard("AND")
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def load_given_names() -> frozenset[str]:
+    """Common UK given names (spend/data/supplier_given_names.csv)."""
+    return frozenset(r["name"].upper() for r in read_package_rows("supplier_given_names.csv"))
+
+
+@lru_cache(maxsize=1)
+def load_person_like_organisations() -> frozenset[str]:
+    """Keys of organisations whose name reads like a person's (spend/data/supplier_person_like_organisations.csv)."""
+    return frozenset(make_key(r["name"]) for r in read_package_rows("supplier_person_like_organisations.csv"))
+
+
+def looks_like_personal_name(cleaned: str, key: str) -> bool:
+    """True for 'Firstname Surname' or 'Firstname M Surname' with no sign of an organisation (module docstring)."""
+    upper = cleaned.upper()
+    if not _PLAIN_NAME.match(upper) or key in load_person_like_organisations():
+        return False
+    tokens = upper.replace(".", " ").split()
+    if not 2 <= len(tokens) <= 3:
+        return False
+    given, organisation = load_given_names(), _organisation_words()
+    first, last, middle = tokens[0], tokens[-1], tokens[1:-1]
+    if not all(part in given for part in first.split("-")):
+        return False
+    if any(not (len(m) == 1 or m in given or m in _PARTICLES) for m in middle):
+        return False
+    surname = last.replace("'", "")
+    if len(surname.replace("-", "")) < 2 or surname.startswith("-") or surname.endswith("-"):
+        return False
+    words = set(tokens) | set(surname.split("-")) | set(key.split())
+    return not (words & organisation or words & _JOINING_WORDS)
 
 
 def _words(text: str) -> list[str]:
@@ -68,7 +117,7 @@ def _words(text: str) -> list[str]:
 
 def classify_name(raw: str | None) -> str:
     """The kind of a published supplier name (see the module docstring)."""
-    if raw is None or (isinstance(raw, float) and raw != raw):
+    if is_missing(raw):
         return "blank"
     return _classify(str(raw))
 
@@ -95,4 +144,6 @@ def _classify(raw: str) -> str:
         return "person"  # 'OLLIVIERRE, J'
     if _INITIALS_SURNAME.match(upper) and not has_organisation_word and not _TRADING.search(upper):
         return "person"  # 'B M HANNIGAN', 'K KARIA', 'E. S. HAWES'
+    if looks_like_personal_name(cleaned, parts.key):
+        return "person"  # 'ELLEN HAVARD', 'Sarah Hyams', 'NEIL C SMITH'
     return "organisation"

@@ -7,7 +7,9 @@
 `supplier_name` (a display name: the supplier's most used spelling, codes removed), `match_method` (exact /
 identifier / fuzzy / override, or 'excluded' for rows that are not a supplier), `match_score` (0-100),
 `supplier_kind` (organisation, person, code_only, or why the row has no supplier: redacted, total,
-placeholder, blank) and `supplier_group` (a corporate group, kept apart from the legal entity).
+placeholder, blank), `supplier_group` (a corporate group, kept apart from the legal entity) and
+`supplier_sector` (nhs, public, charity, company, individual, excluded or unknown; see
+spend.suppliers.sectors). Its cost grows with the number of distinct names, not of rows.
 """
 
 from __future__ import annotations
@@ -17,20 +19,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from spend.suppliers.clusters import ClusterParams, Clustering, cluster_keys
 from spend.suppliers.groups import find_group, load_groups
 from spend.suppliers.identifiers import Identifier, IdentifierStore, identifiers_from_payments
-from spend.suppliers.keys import parse_name
+from spend.suppliers.keys import is_missing, parse_name
 from spend.suppliers.kinds import NON_SUPPLIER_KINDS, classify_name
 from spend.suppliers.overrides import Overrides, load_overrides
+from spend.suppliers.sectors import sector_of_names
 
-MATCH_COLUMNS = ("supplier_id", "supplier_name", "match_method", "match_score", "supplier_kind", "supplier_group")
+MATCH_COLUMNS = (
+    "supplier_id", "supplier_name", "match_method", "match_score", "supplier_kind", "supplier_group", "supplier_sector",
+)
 NAME_COLUMNS = (
     "supplier_name_raw", "supplier_key", "supplier_kind", "supplier_id", "supplier_name", "match_method",
-    "match_score", "match_evidence", "supplier_group", "legal_form", "trading_name",
+    "match_score", "match_evidence", "supplier_group", "supplier_sector", "legal_form", "trading_name",
 )
+SUPPLIER_COLUMNS = ("supplier_id", "supplier_name", "canonical_key", "supplier_group", "supplier_sector", "n_keys", "keys")
 DECISION_COLUMNS = (
     "key_a", "key_b", "method", "band", "score", "pattern", "evidence", "applied", "blocked_by", "shared_identifiers",
     "ratio", "token_sort_ratio", "token_set_ratio", "jaro_winkler",
@@ -40,7 +47,7 @@ DECISION_COLUMNS = (
 @dataclass
 class SupplierResolution:
     names: pd.DataFrame  # one row per distinct published name (NAME_COLUMNS)
-    suppliers: pd.DataFrame  # one row per supplier
+    suppliers: pd.DataFrame  # one row per supplier (SUPPLIER_COLUMNS)
     decisions: pd.DataFrame  # every pair decision made while clustering (DECISION_COLUMNS)
     clustering: Clustering
 
@@ -56,10 +63,6 @@ def _as_overrides(overrides: Overrides | str | Path | None) -> Overrides:
     if isinstance(overrides, Overrides):
         return overrides
     return load_overrides(overrides)  # None -> the package's file: analysts' decisions always apply
-
-
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
 
 
 def resolve_names(
@@ -79,7 +82,7 @@ def resolve_names(
     """
     overrides = _as_overrides(overrides)
     groups = load_groups() if groups is None else groups
-    distinct = sorted({("" if _is_blank(n) else str(n)) for n in names})
+    distinct = sorted({("" if is_missing(n) else str(n)) for n in names})
     if identifiers is None:
         identifiers = IdentifierStore()
         for name in distinct:
@@ -112,6 +115,9 @@ def resolve_names(
         canonical: choose_display_name([parts[r].cleaned for r in raws], [counts.get(r, 1) for r in raws])
         for canonical, raws in raws_of_supplier.items()
     }
+    sector = {
+        canonical: sector_of_names(raws, [kind_of_raw[r] for r in raws]) for canonical, raws in raws_of_supplier.items()
+    }
 
     rows = []
     for raw in distinct:
@@ -119,7 +125,7 @@ def resolve_names(
         kind = kind_of_raw[raw]
         if kind in NON_SUPPLIER_KINDS:
             rows.append((raw, p.key, kind, None, None, "excluded", None, f"not a supplier: {kind}", None,
-                         p.legal_form, p.trading_name))
+                         "excluded", p.legal_form, p.trading_name))
             continue
         canonical = clustering.canonical_of[p.key]
         method, score, evidence = clustering.attachment[p.key]
@@ -127,7 +133,7 @@ def resolve_names(
             raise RuntimeError(f"{raw!r} has no recorded edge to {canonical!r}")
         group = find_group(clustering.members[canonical], groups)
         rows.append((raw, p.key, kind, clustering.supplier_id_of[canonical], display[canonical], method, score,
-                     evidence or "same key", group, p.legal_form, p.trading_name))
+                     evidence or "same key", group, sector[canonical], p.legal_form, p.trading_name))
     # object columns keep None as None (pandas would otherwise turn missing strings into NaN)
     names_frame = pd.DataFrame(rows, columns=list(NAME_COLUMNS), dtype=object)
 
@@ -135,12 +141,9 @@ def resolve_names(
     for canonical, members in sorted(clustering.members.items()):
         supplier_rows.append((
             clustering.supplier_id_of[canonical], display.get(canonical, canonical), canonical,
-            find_group(members, groups), len(members), " | ".join(members),
+            find_group(members, groups), sector.get(canonical, "unknown"), len(members), " | ".join(members),
         ))
-    suppliers = pd.DataFrame(
-        supplier_rows, columns=["supplier_id", "supplier_name", "canonical_key", "supplier_group", "n_keys", "keys"],
-        dtype=object,
-    )
+    suppliers = pd.DataFrame(supplier_rows, columns=list(SUPPLIER_COLUMNS), dtype=object)
     decisions = pd.DataFrame(
         [(d.key_a, d.key_b, d.method, d.band, d.score, d.pattern, d.evidence, d.applied, d.blocked_by,
           "; ".join(d.shared),
@@ -172,9 +175,10 @@ def resolve_payments(
     store = identifiers_from_payments(payments)
     if identifiers is not None:
         store = store.merge(identifiers)
-    names = payments["supplier_name_raw"]
-    counts = Counter("" if _is_blank(n) else str(n) for n in names.tolist())
-    return resolve_names(names.tolist(), counts=counts, identifiers=store, overrides=overrides, params=params)
+    counts: Counter[str] = Counter()
+    for name, n in payments["supplier_name_raw"].value_counts(dropna=False, sort=False).items():
+        counts["" if is_missing(name) else str(name)] += int(n)
+    return resolve_names(list(counts), counts=counts, identifiers=store, overrides=overrides, params=params)
 
 
 def annotate_payments(
@@ -185,16 +189,25 @@ def annotate_payments(
     params: ClusterParams = ClusterParams(),
     resolution: SupplierResolution | None = None,
 ) -> pd.DataFrame:
-    """A copy of `payments` with MATCH_COLUMNS added (see the module docstring). The input is not changed."""
+    """A copy of `payments` with MATCH_COLUMNS added (see the module docstring). The input is not changed.
+
+    Each distinct published name is looked up once and the answers are spread over the rows by position, so a
+    table of millions of rows with a few thousand names costs a factorisation, not a Python call per row.
+    A name the resolution does not know gets None in every column.
+    """
     if "supplier_name_raw" not in payments.columns:
         raise KeyError("payments has no supplier_name_raw column")
     resolution = resolution or resolve_payments(payments, overrides=overrides, identifiers=identifiers, params=params)
-    lookup = resolution.names.set_index("supplier_name_raw")
-    raw = payments["supplier_name_raw"].map(lambda n: "" if _is_blank(n) else str(n))
+    codes, uniques = pd.factorize(payments["supplier_name_raw"], use_na_sentinel=True)
+    # Blank cells (None/NaN, code -1) resolve like the empty name; they take the last slot of each lookup array.
+    distinct = ["" if is_missing(n) else str(n) for n in uniques] + [""]
+    row_of = {raw: i for i, raw in enumerate(resolution.names["supplier_name_raw"].tolist())}
+    at = [row_of.get(raw) for raw in distinct]
     out = payments.copy()
-    for column, source in (
-        ("supplier_id", "supplier_id"), ("supplier_name", "supplier_name"), ("match_method", "match_method"),
-        ("match_score", "match_score"), ("supplier_kind", "supplier_kind"), ("supplier_group", "supplier_group"),
-    ):
-        out[column] = raw.map(lookup[source]).astype(object).where(lambda s: s.notna(), None)
+    for column in MATCH_COLUMNS:
+        values = resolution.names[column].tolist()
+        per_name = np.empty(len(distinct), dtype=object)
+        per_name[:] = [None if i is None or is_missing(values[i]) else values[i] for i in at]
+        # dtype=object keeps None as None (pandas would otherwise infer a string column with NaN).
+        out[column] = pd.Series(per_name[codes], index=out.index, dtype=object)
     return out

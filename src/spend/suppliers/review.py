@@ -22,6 +22,7 @@ import pandas as pd
 
 from spend.suppliers.errors import ReviewFileError
 from spend.suppliers.overrides import append_overrides, default_overrides_path
+from spend.suppliers.report import totals_by_supplier
 from spend.suppliers.resolution import SupplierResolution
 
 REVIEW_COLUMNS = (
@@ -41,25 +42,13 @@ class ApplyResult:
     added: int  # rows appended to the overrides file (decisions already there are not repeated)
 
 
-def _totals(annotated: pd.DataFrame) -> tuple[dict[str, int], dict[str, Decimal]]:
-    rows = annotated[annotated["supplier_id"].notna()]
-    counts = rows.groupby("supplier_id").size().to_dict()
-    sums: dict[str, Decimal] = {}
-    if "amount_gbp" in rows.columns:
-        for supplier_id, amount in zip(rows["supplier_id"], rows["amount_gbp"]):
-            if amount is None or (isinstance(amount, float) and amount != amount):
-                continue
-            sums[supplier_id] = sums.get(supplier_id, Decimal("0")) + Decimal(str(amount))
-    return counts, sums
-
-
 def build_review(resolution: SupplierResolution, annotated: pd.DataFrame | None = None) -> pd.DataFrame:
     """The review table (REVIEW_COLUMNS), biggest money first. `annotated` is the output of
     `annotate_payments` for the same resolution (without it, counts are of names, not payments)."""
     names = resolution.names[resolution.names["supplier_id"].notna()]
     supplier_of_key = dict(zip(names["supplier_key"], names["supplier_id"]))
     if annotated is not None:
-        counts, sums = _totals(annotated)
+        counts, sums = totals_by_supplier(annotated)
         by_key = annotated.assign(_key=annotated["supplier_name_raw"].map(
             dict(zip(resolution.names["supplier_name_raw"], resolution.names["supplier_key"]))))
         spelling = by_key.groupby("_key")["supplier_name_raw"].agg(lambda s: s.value_counts().index[0]).to_dict()

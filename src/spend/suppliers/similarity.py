@@ -32,8 +32,8 @@ from spend.suppliers.keys import body_type_of, load_legal_forms
 from spend.suppliers.kinds import load_vocabulary
 
 ACCEPT_MIN_TOKEN_SORT = 80.0  # character-level agreement an accepted spelling variant must also have
-REVIEW_MIN_SCORE = 70.0
-DISSIMILAR_BELOW = 55.0  # token_set_ratio under which two multi-word names are rejected without a closer look  # below this (and not a subset) an extension is not worth an analyst's time
+REVIEW_MIN_SCORE = 70.0  # below this (and not a distinctive name starting the other) an extension is not worth a review
+DISSIMILAR_BELOW = 55.0  # token_set_ratio under which two multi-word names are rejected without a closer look
 TRUNCATION_MIN_CHARS = 15  # a cut-short name must still be long enough to be specific...
 TRUNCATION_MIN_WORDS = 3  # ...and have at least this many words that are not weak
 NHS_BODIES = {"NHS TRUST", "NHS FOUNDATION TRUST"}
