@@ -103,7 +103,12 @@ def _data_dir(args) -> Path:
 def run_build(args: argparse.Namespace) -> int:
     from .build import build_store
 
-    result = build_store(_data_dir(args), workers=args.workers, scheduler=args.scheduler,
+    publishers = None
+    if args.registry:
+        from .sources.registry import load_publishers
+
+        publishers = {p.slug: p for p in load_publishers(args.registry)}
+    result = build_store(_data_dir(args), publishers=publishers, workers=args.workers, scheduler=args.scheduler,
                          progress=sys.stderr.isatty(), force=args.force)
     print(result.summary())
     for path, error in result.failed:
@@ -191,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, help="parsing processes (default: one per core)")
     b.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler to parse on, e.g. tcp://127.0.0.1:8786")
     b.add_argument("--force", action="store_true", help="re-parse and rewrite everything")
+    b.add_argument("--registry", type=Path, help="publisher registry YAML (default: the package's publishers.yaml)")
     b.set_defaults(func=run_build)
 
     st = sub.add_parser("status", help="what the store holds per publisher and month, and what is missing",
