@@ -20,8 +20,9 @@
 # other public bodies, charities, companies and individuals.
 #
 # Data: the store in `$SPEND_DATA`. Logic: `spend.analysis` (`top_suppliers`, `concentration`,
-# `sector_shares`: the store's `supplier_sector`, or `spend.suppliers.sectors.classify_sector`). The period
-# is the registered Hounslow figure's, so the notebook can end by checking that figure from the supplier table.
+# `sector_shares`, which reads the `supplier_sector` that `spend build` stored from `spend.suppliers.sectors`).
+# The period is the registered Hounslow figure's, so the notebook can end by checking that figure from the
+# supplier table.
 
 # %%
 from IPython.display import Image, display
@@ -30,7 +31,7 @@ from spend import analysis, charts, figures
 from spend.config import data_dir
 from spend.store import load_payments
 
-figure = next(f for f in figures.load_figures() if f.id == "hounslow-optum-2020")
+figure = figures.get_figure("hounslow-optum-2020")
 publisher = figure.query.publishers[0]
 period = figure.query.period
 payments = load_payments(publisher_id=publisher)
@@ -61,8 +62,8 @@ concentration
 # %% [markdown]
 # ## Who the money goes to, by sector
 #
-# Payments to named individuals (GP partners, for a CCG) and redacted rows are `individual`; blank and
-# totals lines are `excluded`; `unknown` is what the sector classifier could not place.
+# Payments to named individuals (GP partners, for a CCG) are `individual`; redacted, blank and totals lines
+# are `excluded`; `unknown` is what the sector rules (`spend/data/supplier_sectors.csv`) could not place.
 
 # %%
 sectors = analysis.sector_shares(payments, publisher_id=publisher, period=period)

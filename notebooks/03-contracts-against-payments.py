@@ -85,7 +85,7 @@ if len(paid):
         rows, contract_value=award["value_amount"], start=award["period_start"], end=award["period_end"],
         title=f"{award['supplier_name_raw']} and {award['buyer_name']}", path=chart)
 else:
-    hounslow = next(f for f in figures.load_figures() if f.id == "hounslow-optum-2020")
+    hounslow = figures.get_figure("hounslow-optum-2020")
     rows, _ = analysis.supplier_payments(payments, "Optum / UnitedHealth",
                                          publisher_id=list(hounslow.query.publishers))
     charts.plot_contract_against_payments(rows, title="Optum and NHS Hounslow CCG: no award harvested", path=chart)

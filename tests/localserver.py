@@ -24,6 +24,7 @@ release packages assembled from the recorded releases whose date falls in the as
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import ipaddress
 import json
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Self
 from urllib.parse import parse_qs, urlencode, urlsplit, unquote
 
 import pytest
@@ -237,7 +238,42 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeServices:
+class LoopbackHTTPServer:
+    """A threaded HTTP server on 127.0.0.1:<ephemeral port>, started and stopped by hand or as a context
+    manager. Subclasses say which request handler serves them (`handler_class`), bound to themselves."""
+
+    def __init__(self) -> None:
+        self._httpd: ThreadingHTTPServer | None = None
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._httpd = _LoopbackServer(("127.0.0.1", 0), self.handler_class())
+        self._httpd.daemon_threads = True
+        self._httpd.handle_error = lambda request, address: None  # clients hanging up are expected
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "the server has not been started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+class FakeServices(LoopbackHTTPServer):
     """Contracts Finder and Find a Tender on 127.0.0.1:<ephemeral port>."""
 
     def __init__(
@@ -249,6 +285,7 @@ class FakeServices:
         delay: float = 0.0,
         slow_seconds: float = 1.0,
     ):
+        super().__init__()
         self.recorded = sorted(recorded, key=lambda r: (r.date, r.release_id))
         self.records = records or {}
         self.max_hits = max_hits
@@ -259,33 +296,10 @@ class FakeServices:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
 
     # control
-    def start(self) -> FakeServices:
-        handler = type("Handler", (_Handler,), {"app": self})
-        self._httpd = _LoopbackServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._httpd.handle_error = lambda request, address: None  # clients hanging up are expected
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    def __enter__(self) -> FakeServices:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"app": self})
 
     def fail(self, route: str, *faults: str) -> None:
         self.faults[route].extend(faults)
@@ -521,46 +535,34 @@ class SiteHit:
     user_agent: str
 
 
+def sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes: what a provenance record must say of the file it describes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files_under(root: Path) -> list[str]:
+    """Every file below `root`, '/'-separated and sorted: what a fetch left on disk, temp files included."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
 SITE_ERROR_PAGE = (
     b"<!DOCTYPE html><html><head><title>Page not found | NHS Trust</title></head><body>"
     b"<h1>Sorry, we can't find that page</h1><p>It may have been moved or deleted.</p></body></html>"
 )
 
 
-class FakePublisherSite:
+class FakePublisherSite(LoopbackHTTPServer):
     """A publisher's web site on 127.0.0.1:<ephemeral port>."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.resources: dict[str, SiteResource] = {}
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.log: list[SiteHit] = []
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
 
-    def start(self) -> FakePublisherSite:
-        handler = type("SiteHandler", (_SiteHandler,), {"site": self})
-        self._httpd = _LoopbackServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._httpd.handle_error = lambda request, address: None  # clients hanging up are expected
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    def __enter__(self) -> FakePublisherSite:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("SiteHandler", (_SiteHandler,), {"site": self})
 
     def url(self, path: str) -> str:
         return self.base_url + path

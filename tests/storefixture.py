@@ -24,6 +24,7 @@ import pytest
 
 from spend.build import build_store, write_duckdb
 from spend.notices.tables import build_tables, write_tables
+from spend.sources.registry import get_publisher
 
 NHS = "nhs-london-2020-21"
 # (publisher_id, path under the corpus), in publication order: a later file repeating a transaction
@@ -53,8 +54,11 @@ def build_fixture_store(realdata: Path, data_dir: Path) -> Path:
         folder = raw / publisher_id / ("republished" if "first-upload" in relative else "")
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, folder / path.name)
-        # The provenance record `spend fetch --from-dir` writes: where the bytes came from.
-        meta = {"url": path.resolve().as_uri(), "publisher": publisher_id, "file_name": path.name}
+        # What `spend fetch --from-dir` records: where the bytes came from, and the period the registry
+        # gives the file (Oxford's quarterly file covers April to June, not only the month most paid in).
+        period = get_publisher(publisher_id).corpus_period(relative)
+        meta = {"url": path.resolve().as_uri(), "publisher": publisher_id, "file_name": path.name,
+                "period": period.label if period else None}
         (folder / f"{path.name}.meta.json").write_text(json.dumps(meta), encoding="utf-8")
     result = build_store(data_dir, workers=1)
     if result.failed:

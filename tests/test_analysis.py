@@ -164,28 +164,43 @@ def test_sector_of_never_shows_a_person_to_the_classifier():
         raise AssertionError(f"classifier saw {name}")
 
     assert A.sector_of("DR SM HUNT", "person", refuse) == "individual"
-    assert A.sector_of("Redacted personal data", "redacted", None) == "excluded"
-    assert A.sector_of(None, "blank", None) == "excluded"
-    assert A.sector_of("ACME LTD", "organisation", None) == "unknown"
+    assert A.sector_of("ACME LTD", "organisation", lambda n, k: "company") == "company"
     assert A.sector_of("ACME LTD", "organisation", lambda n, k: "nonsense") == "unknown"
 
 
-def test_sector_shares_with_the_suppliers_classifier(fixture_payments):
-    from spend.suppliers.sectors import classify_sector
-
+def test_sector_shares_read_the_stored_sector(fixture_payments):
     rows = A.select_payments(fixture_payments, publisher_id="nhs-hounslow-ccg", period=APR_NOV_2020)
     sectors = A.sector_shares(fixture_payments, publisher_id="nhs-hounslow-ccg", period=APR_NOV_2020)
-    if "supplier_sector" in fixture_payments.columns:  # the store carries the sector: it is used as stored
-        assert sectors.attrs["classifier"] == "supplier_sector column"
-    else:
-        assert sectors.attrs["classifier"] == "spend.suppliers.sectors.classify_sector"
+    assert sectors.attrs["classifier"] == "supplier_sector column"
     by = sectors.set_index("sector")
+    assert list(by.index) == list(A.SECTORS)
     assert A.money_sum(by["amount_gbp"]) == A.money_sum(rows["amount_gbp"])
+    # Each share is the stored sector's rows, to the penny.
+    for sector in A.SECTORS:
+        assert by.loc[sector, "amount_gbp"] == A.money_sum(rows.loc[rows["supplier_sector"] == sector, "amount_gbp"])
     assert by.loc["individual", "amount_gbp"] == D("11050310.17")
-    assert classify_sector("OPTUM HEALTH SOLUTIONS (UK) LTD") == "company"
-    assert classify_sector("CHELSEA AND WESTMINSTER HOSPITAL NHS FOUNDATION TRUST") == "nhs"
+    optum = rows[rows["supplier_name_raw"] == "OPTUM HEALTH SOLUTIONS (UK) LTD"]
+    assert set(optum["supplier_sector"]) == {"company"}
     # The largest supplier (an NHS trust, a third of the money) is in the nhs share.
     assert by.loc["nhs", "share"] > D("0.35")
+
+
+def test_sector_shares_need_a_sector_column_or_a_classifier(fixture_payments):
+    from spend.errors import PaymentsInputError
+
+    unbuilt = fixture_payments.drop(columns=["supplier_sector"])
+    with pytest.raises(PaymentsInputError, match="no supplier_sector column"):
+        A.sector_shares(unbuilt, publisher_id="nhs-hounslow-ccg")
+    by_rule = A.sector_shares(unbuilt, publisher_id="nhs-hounslow-ccg", classify=_toy_classifier)
+    assert A.money_sum(by_rule["amount_gbp"]) == A.money_sum(
+        A.select_payments(fixture_payments, publisher_id="nhs-hounslow-ccg")["amount_gbp"])
+
+
+def test_month_helpers():
+    assert A.format_month_spans(["2016-01", "2014-07", "2014-08"]) == "2014-07..2014-08, 2016-01"
+    assert A.months_of_period("2014-11..2015-01") == ["2014-11", "2014-12", "2015-01"]
+    assert A.months_of_period("2020-04") == ["2020-04"]
+    assert [A.months_of_period(x) for x in (None, "", "undated", "2020-13")] == [[], [], [], []]
 
 
 # --- contracts against payments ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,9 @@ import pandas as pd
 import pytest
 
 from spend.build import BuildError, build_store, find_raw_files, mark_duplicates
+from spend.errors import PaymentsInputError
 from spend.parse import parse_file
+from spend.status import store_status
 from spend.store import load_payments
 
 PUBLISHERS = {
@@ -159,6 +162,8 @@ def test_a_transaction_published_again_next_month_is_counted_once(tmp_path):
     ])
     result = build_store(tmp_path, publishers=PUBLISHERS, workers=1)
     assert (result.payments, result.duplicates) == (5, 1)
+    # The summary's total is every stored line's (so it equals the files' own totals); it says which repeat.
+    assert "5 payments totalling £4,000.00, of which 1 repeat a transaction published in an earlier file" in result.summary()
     stored = load_payments(tmp_path)
     dup = stored[stored["duplicate_of"].notna()]
     assert dup["source_file"].tolist() == ["spend/example-council/2019-10.csv"]
@@ -192,8 +197,8 @@ def test_a_file_that_cannot_be_parsed_is_listed_and_the_rest_is_built(tmp_path):
     _council_file(council / "2019-09.csv", ["Local government,Example Council,12/09/2019,Rent,Housing,ACME LTD,T1,5.00"])
     (council / "2019-10.csv").write_text("<html><body>Service unavailable</body></html>", encoding="utf-8")
     result = build_store(tmp_path, publishers=PUBLISHERS, workers=1)
-    assert result.failed == [("spend/example-council/2019-10.csv", result.failed[0][1])]
-    assert result.failed[0][1].startswith("NotASpendFile")
+    ((failed_file, error),) = result.failed
+    assert failed_file == "spend/example-council/2019-10.csv" and error.startswith("NotASpendFile")
     files = pd.read_parquet(tmp_path / "clean" / "files.parquet").set_index("source_file")
     assert files.loc["spend/example-council/2019-10.csv", "status"] == "failed"
     assert result.payments == 1
@@ -214,6 +219,60 @@ def test_raw_files_must_sit_in_a_registered_publisher_folder(tmp_path):
 def test_no_raw_files_is_a_clear_error(tmp_path):
     with pytest.raises(BuildError, match="spend fetch"):
         build_store(tmp_path, publishers=PUBLISHERS)
+
+
+def test_an_unreadable_provenance_record_names_its_file(tmp_path):
+    council = tmp_path / "raw" / "spend" / "example-council"
+    _council_file(council / "2019-09.csv", ["Local government,Example Council,12/09/2019,Rent,Housing,ACME LTD,T1,5.00"])
+    meta = council / "2019-09.csv.meta.json"
+    for text, reason in (("[1, 2]", "not a JSON object"), ("{", "Expecting")):
+        meta.write_text(text, encoding="utf-8")
+        with pytest.raises(BuildError, match=f"unreadable provenance record: {reason}") as e:
+            build_store(tmp_path, publishers=PUBLISHERS, workers=1)
+        assert e.value.source == str(meta)
+
+
+def _file_with_record(folder: Path, period: str, rows: list[str]) -> Path:
+    """A council file filed the way `spend fetch` files it: in its period's folder, with the period recorded."""
+    path = folder / period / f"{period}.csv"
+    _council_file(path, rows)
+    record = {"url": f"https://example.gov.uk/spend/{period}.csv", "period": period}
+    path.with_name(path.name + ".meta.json").write_text(json.dumps(record), encoding="utf-8")
+    return path
+
+
+def test_status_counts_each_transaction_once_and_names_the_missing_months(tmp_path):
+    council = tmp_path / "raw" / "spend" / "example-council"
+    row = "Local government,Example Council,{},Rent,Housing,ACME LTD,{},{}"
+    _file_with_record(council, "2019-09", [row.format("12/09/2019", "T100", "1000.00"),
+                                           row.format("13/09/2019", "T101", "250.50")])
+    _file_with_record(council, "2019-10", [row.format("12/09/2019", "T100", "1000.00"),  # published again
+                                           row.format("02/10/2019", "T102", "1000.00")])
+    december = _file_with_record(council, "2019-12", [row.format("03/12/2019", "T103", "10.00")])
+    build_store(tmp_path, publishers=PUBLISHERS, workers=1)
+
+    status = store_status(tmp_path)
+    (publisher,) = status.publishers.to_dict("records")
+    assert (publisher["files"], publisher["parsed"], publisher["payments"], publisher["published_twice"]) == (3, 3, 4, 1)
+    assert publisher["total_gbp"] == Decimal("2260.50")
+    assert (publisher["first_month"], publisher["last_month"], publisher["missing_months"]) == (
+        "2019-09", "2019-12", "2019-11")
+    # The months add up to the publisher's line: both count the republished transaction once.
+    assert list(status.months["month"]) == ["2019-09", "2019-10", "2019-12"]
+    assert sum(status.months["total_gbp"], Decimal(0)) == publisher["total_gbp"]
+    assert sum(status.months["payments"]) == publisher["payments"]
+    assert status.unbuilt == [] and status.failed.empty
+
+    # A file fetched since the build, and one the publisher replaced, are both waiting for `spend build`.
+    _file_with_record(council, "2020-01", [row.format("06/01/2020", "T104", "5.00")])
+    _council_file(december, [row.format("03/12/2019", "T103", "100.00")])
+    assert store_status(tmp_path).unbuilt == ["spend/example-council/2019-12/2019-12.csv",
+                                              "spend/example-council/2020-01/2020-01.csv"]
+
+
+def test_status_without_a_store_is_a_clear_error(tmp_path):
+    with pytest.raises(PaymentsInputError, match="run `spend build` first"):
+        store_status(tmp_path)
 
 
 def test_parsing_on_a_dask_cluster_gives_the_same_store(tmp_path, realdata):

@@ -84,3 +84,14 @@ def test_chart_without_a_contract_value(fixture_payments):
     fig = charts.plot_contract_against_payments(rows)
     (step,) = fig.axes[0].get_lines()
     assert step.get_ydata()[-1] == pytest.approx(126285.21)  # the republished March row counted once
+
+
+def test_cumulative_credits_are_drawn_below_zero():
+    import pandas as pd
+
+    credits = pd.DataFrame({"payment_date": [date(2020, 4, 1), date(2020, 5, 1)],
+                            "amount_gbp": [Decimal("-100.00"), Decimal("-50.00")]})
+    fig = charts.plot_contract_against_payments(credits)
+    (step,) = fig.axes[0].get_lines()
+    assert list(step.get_ydata()) == [0.0, -100.0, -150.0, -150.0]
+    assert fig.axes[0].get_ylim()[0] <= -150  # the line is on the canvas, not cut off at zero

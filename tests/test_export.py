@@ -171,3 +171,18 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(evidence, tmp_path,
         export.write_export(evidence, path)
     assert path.read_text(encoding="utf-8") == "the previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["optum.csv"]
+
+
+def test_reading_back_something_that_is_not_an_export_names_the_file_and_row(evidence, tmp_path):
+    with pytest.raises(ExportError, match="file not found"):
+        export.read_export(tmp_path / "missing.csv")
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ExportError, match="not a spend export: no column"):
+        export.read_export(other)
+    edited = export.write_export(evidence, tmp_path / "edited.csv")
+    lines = edited.read_text(encoding="utf-8-sig").splitlines()
+    lines[3] = lines[3].replace(",34500.00,", ",thirty-four thousand,")
+    edited.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    with pytest.raises(ExportError, match=r"edited.csv \(row 4\): amount_gbp 'thirty-four thousand' is not a number"):
+        export.read_export(edited)

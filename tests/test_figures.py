@@ -106,12 +106,32 @@ GOOD = dict(id="ok", date="2020-01-02", url="https://example.org/a", kind="payme
     ({"kind": "awards", "buyer": "buyer: Kent", "supplier": "{id: optum-1}"}, "no supplier id"),
     ({"tolerance": '{relative: "0.05"}'}, "says why"),
     ({"supplier": "{name: '(unclosed'}"}, "supplier name pattern"),
+    ({"supplier": "optum"}, "figure ok: query supplier must be a mapping"),
 ])
 def test_malformed_registry_entries_are_refused(tmp_path, change, message):
     path = tmp_path / "figures.yaml"
     path.write_text(REGISTRY_TEMPLATE.format(**{**GOOD, **change}), encoding="utf-8")
     with pytest.raises(FiguresFileError, match=message):
         figures.load_figures(path)
+
+
+@pytest.mark.parametrize("document, message", [
+    ("- id: ok\n", "the registry must be a mapping"),
+    ("figures:\n  - just a sentence\n", "each entry of 'figures' must be a mapping"),
+    ("figures: []\n", "no 'figures' list"),
+    (REGISTRY_TEMPLATE.format(**GOOD).replace("publishers: [nhs-hounslow-ccg]", "publishers: nhs-hounslow-ccg"),
+     "query publishers must be a list"),
+    (REGISTRY_TEMPLATE.format(**GOOD).replace("    query:\n      kind:", "    query: payments\n    unused:\n      kind:"),
+     "figure ok: query must be a mapping"),
+    (REGISTRY_TEMPLATE.format(**GOOD).replace('date: "2020-01-02"', "date: 2020-01-02"),
+     "figure ok source: 'date' must be quoted text, not datetime.date"),
+])
+def test_a_registry_of_the_wrong_shape_is_refused(tmp_path, document, message):
+    path = tmp_path / "figures.yaml"
+    path.write_text(document, encoding="utf-8")
+    with pytest.raises(FiguresFileError, match=message) as e:
+        figures.load_figures(path)
+    assert e.value.source == str(path)
 
 
 def test_a_well_formed_entry_loads(tmp_path):
@@ -290,3 +310,9 @@ def test_a_parsed_file_for_a_month_covers_it(fixture_payments):
     assert result.status == "match" and result.value == Decimal("276000.00")
     assert figures.file_months(pd.DataFrame({"publisher_id": ["p"], "period": ["2014-04..2014-06"],
                                              "status": ["parsed"]})) == {"p": {"2014-04", "2014-05", "2014-06"}}
+
+
+def test_get_figure_by_id():
+    assert figures.get_figure("hounslow-optum-2020").expected == Decimal("276000.00")
+    with pytest.raises(FiguresFileError, match="no figure with id nope"):
+        figures.get_figure("nope")

@@ -51,8 +51,9 @@ def test_the_registry_ids_the_notebooks_use_exist():
     ids = {f.id for f in figures.load_figures()}
     for name in EXPECTED:
         source = (NOTEBOOKS / f"{name}.py").read_text(encoding="utf-8")
-        for used in re.findall(r'"([a-z0-9-]+-(?:20\d\d(?:-\d\d)?|award))"', source):
-            assert used in ids, f"{name} uses unknown figure {used}"
+        used = re.findall(r'"([a-z0-9-]+-(?:20\d\d(?:-\d\d)?|award))"', source)
+        assert used, f"{name} names no registered figure: each notebook checks itself against one"
+        assert set(used) <= ids, f"{name} uses unknown figure(s) {sorted(set(used) - ids)}"
 
 
 @pytest.mark.parametrize("name", EXPECTED)

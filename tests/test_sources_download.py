@@ -4,7 +4,6 @@ Against a real HTTP server on 127.0.0.1 (tests/localserver.py) serving real corp
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import zipfile
@@ -14,7 +13,7 @@ import pytest
 import requests
 from hypothesis import given, settings, strategies as st
 
-from localserver import FakePublisherSite, SiteResource, loopback_only  # noqa: F401
+from localserver import FakePublisherSite, SiteResource, files_under, loopback_only, sha256  # noqa: F401
 from spend.sources.download import (
     FileLink,
     RawIndex,
@@ -32,14 +31,6 @@ from spend.sources.periods import Period
 SLUG = "test-trust"
 APRIL = "nhs-london-2020-21/CROY/CROY 01 - April.csv"
 MAY_XLSX = "nhs-london-2020-21/NMID/NMID 02 - May.xlsx"
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def files_under(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
 @pytest.fixture

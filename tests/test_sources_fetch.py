@@ -9,16 +9,13 @@ and the 304s. And the local import of the shared corpus (`--from-dir`).
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
-from localserver import FakePublisherSite, SiteResource, loopback_only  # noqa: F401
-from spend.errors import SpendError
-from spend.sources.cli import register
+from localserver import FakePublisherSite, SiteResource, files_under, loopback_only, sha256  # noqa: F401
+from spend.cli import main
 from spend.sources.download import SessionPool
 from spend.sources.errors import FetchUsageError
 from spend.sources.fetch import fetch_publisher, import_corpus
@@ -29,14 +26,6 @@ CROY = "nhs-london-2020-21/CROY"
 NWHO = "nhs-london-2020-21/NWHO"
 OXFORD = "councils/oxford"
 LAST_MODIFIED = "Mon, 01 Mar 2021 09:00:00 GMT"
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def files_under(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
 def serve_file(site: FakePublisherSite, path: str, source: Path, *, etag: bool = True, last_modified: bool = True,
@@ -254,14 +243,8 @@ def test_three_site_shapes_faults_and_a_second_run_that_downloads_nothing(site, 
 
 
 def cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="spend")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    try:
-        return args.func(args)
-    except SpendError as e:  # as spend.cli.main does
-        print(f"error: {e}")
-        return 1
+    """`spend ARGV...` through the one entry point, which prints a `SpendError` as one line on stderr."""
+    return main(list(argv))
 
 
 def test_cli_fetch_reports_failures_and_exits_non_zero(site, registry, tmp_path, capsys, monkeypatch):
@@ -296,14 +279,19 @@ def test_cli_dry_run_and_period(site, registry, tmp_path, capsys, monkeypatch):
 
 
 def test_cli_usage_errors_are_one_line(registry, tmp_path, capsys):
+    def error_line() -> str:
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.count("\n") == 1, captured
+        return captured.err.strip()
+
     assert cli("fetch", "--publisher", "no-such-body", "--registry", str(registry)) == 1
-    assert capsys.readouterr().out.strip() == f"error: no-such-body: no such publisher in {registry}; run 'spend publishers list'"
+    assert error_line() == f"error: no-such-body: no such publisher in {registry}; run 'spend publishers list'"
     assert cli("fetch", "--publisher", "oxford-city-council", "--raw-dir", str(tmp_path)) == 1
-    assert "no landing page is known for this publisher" in capsys.readouterr().out
+    assert "no landing page is known for this publisher" in error_line()
     assert cli("fetch", "--publisher", "lambeth", "--period", "April 2020", "--raw-dir", str(tmp_path)) == 1
-    assert "is not a period" in capsys.readouterr().out
+    assert error_line().startswith("error: --period: 'April 2020' is not a period")
     assert cli("fetch", "--publisher", "lambeth", "--from-dir", str(tmp_path / "nowhere"), "--raw-dir", str(tmp_path)) == 1
-    assert "no such folder" in capsys.readouterr().out
+    assert "no such folder" in error_line()
     with pytest.raises(FetchUsageError):
         fetch_publisher(get_publisher("oxford-city-council"), raw_root=tmp_path)
 
@@ -314,9 +302,12 @@ def test_publishers_list(registry, capsys, realdata):
     assert lines[0].split() == ["slug", "name", "kind", "ODS", "pages", "corpus"]
     hounslow = next(line for line in lines if line.startswith("nhs-hounslow-ccg "))
     assert hounslow.split()[-4:] == ["ccg", "07Y", "5", "8"]
-    assert lines[-1].startswith("33 publishers (")
+    # Every registered body is listed (test_sources_registry pins how many there are).
+    assert lines[-1].startswith(f"{len(load_publishers())} publishers (")
+    assert len(lines) == len(load_publishers()) + 3  # header, rule, one line each, count
     assert cli("publishers", "list", "--kind", "trust") == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("8 publishers")
+    trusts = capsys.readouterr().out.splitlines()
+    assert trusts[-1].startswith("8 publishers") and all(" trust " in line for line in trusts[2:-1])
     assert cli("publishers", "list", "--registry", str(registry)) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"3 publishers ({registry})"
 
@@ -364,3 +355,31 @@ def test_import_of_the_whole_corpus(tmp_path, realdata):
     march = import_corpus(get_publisher("croydon-health-services"), source_dir=realdata, raw_root=raw,
                           period=Period.parse("2021-03"))
     assert (march.count("unchanged"), march.count("skipped")) == (1, 11)
+
+
+def test_an_unreadable_record_in_the_way_is_reported_and_the_stored_file_left_alone(tmp_path, realdata):
+    raw = tmp_path / "raw"
+    target = raw / "spend/nhs-hounslow-ccg/2020-07/NWHO 04 - July.pdf"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"bytes stored earlier")
+    record = target.with_name(target.name + ".meta.json")
+    record.write_text("{not json", encoding="utf-8")
+    report = import_corpus(get_publisher("nhs-hounslow-ccg"), source_dir=realdata, raw_root=raw,
+                           period=Period.parse("2020-07"))
+    (failed,) = report.failed
+    assert f"{record}: unreadable provenance record" in failed.reason
+    assert target.read_bytes() == b"bytes stored earlier" and files_under(raw) == [
+        "spend/nhs-hounslow-ccg/2020-07/NWHO 04 - July.pdf", "spend/nhs-hounslow-ccg/2020-07/NWHO 04 - July.pdf.meta.json"]
+
+
+def test_a_file_put_in_the_raw_store_by_hand_is_set_aside_not_overwritten(tmp_path, realdata):
+    raw = tmp_path / "raw"
+    target = raw / "spend/nhs-hounslow-ccg/2020-07/NWHO 04 - July.pdf"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"a hand-made file of the same name")
+    report = import_corpus(get_publisher("nhs-hounslow-ccg"), source_dir=realdata, raw_root=raw,
+                           period=Period.parse("2020-07"))
+    assert report.count("fetched") == 1
+    assert sha256(target) == sha256(realdata / NWHO / "NWHO 04 - July.pdf")
+    (aside,) = (raw / "spend-superseded/nhs-hounslow-ccg/2020-07").iterdir()
+    assert aside.read_bytes() == b"a hand-made file of the same name" and aside.name.endswith("-NWHO 04 - July.pdf")

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from spend.parse import parse_file
-from spend.sources.errors import PeriodError, RegistryError, UnknownPublisher
-from spend.sources.registry import KINDS, SLUG, Publisher, default_registry_path, get_publisher, load_publishers
+from spend.sources.errors import RegistryError, UnknownPublisher
+from spend.sources.registry import KINDS, ODS_CODE, SLUG, Publisher, default_registry_path, get_publisher, load_publishers
 
 PUBLISHERS = load_publishers()
 SPEND_FOLDERS = ("nhs-london-2020-21", "central-government", "councils")
@@ -41,7 +41,7 @@ def test_every_entry_is_complete(publisher: Publisher, realdata: Path):
     assert publisher.kind in KINDS
     assert publisher.notes, "every entry says what is known and unknown"
     if publisher.ods_code is not None:
-        assert publisher.ods_code.isupper() or publisher.ods_code.isdigit() or publisher.ods_code.isalnum()
+        assert ODS_CODE.fullmatch(publisher.ods_code), publisher.ods_code
     for url in publisher.landing_pages:
         parts = urlsplit(url)
         assert parts.scheme == "https" and "." in parts.netloc and " " not in url, url
@@ -209,7 +209,8 @@ def test_duplicate_slugs_and_bad_files(tmp_path):
         load_publishers(tmp_path / "missing.yaml")
     with pytest.raises(RegistryError, match="YAML list"):
         load_publishers(write(tmp_path, "slug: x\n"))
-    with pytest.raises(PeriodError):
+    # A bad period names the registry file, the entry and the file it was given for.
+    with pytest.raises(RegistryError, match=r"registry.yaml \(test-trust\): corpus_periods\['a.csv'\]: '2010-13' is not a month"):
         load_publishers(write(tmp_path, GOOD.replace("corpus: []", "corpus: []\n  corpus_periods: {a.csv: 2010-13}")))
 
 

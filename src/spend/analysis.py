@@ -24,6 +24,9 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from spend.errors import PaymentsInputError
+from spend.suppliers.sectors import SECTORS
+
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 SHARE_PLACES = Decimal("0.000001")
@@ -31,9 +34,6 @@ SHARE_PLACES = Decimal("0.000001")
 # supplier_kind values (spend.suppliers.kinds) whose published name is, or stands for, an individual's: a named
 # person, or a row the publisher redacted because it names one. Exports withhold these names.
 INDIVIDUAL_KINDS = frozenset({"person", "redacted"})
-# supplier_kind values that are no supplier at all (spend.suppliers.kinds.NON_SUPPLIER_KINDS).
-EXCLUDED_KINDS = frozenset({"redacted", "total", "placeholder", "blank"})
-SECTORS = ("nhs", "public", "charity", "company", "individual", "excluded", "unknown")
 
 
 # --- money and dates -------------------------------------------------------------------------------------
@@ -141,6 +141,22 @@ def _next_month(month: str) -> str:
     return f"{y + 1:04d}-01" if m == 12 else f"{y:04d}-{m + 1:02d}"
 
 
+def format_month_spans(months: Iterable[str]) -> str:
+    """'2014-07..2015-06, 2016-01': months written as their consecutive runs."""
+    return ", ".join(a if a == b else f"{a}..{b}" for a, b in month_spans(list(months)))
+
+
+def months_of_period(label) -> list[str]:
+    """The months a stored period label covers: '2020-04' -> ['2020-04']; '2014-04..2014-06' -> the three
+    months (the store's `files.period` and the raw store's provenance records use these labels).
+    Anything else (None, a blank, a label of another form) covers no month."""
+    first, _, last = str(label).partition("..")
+    try:
+        return Period.parse(first, last or first).months()
+    except ValueError:
+        return []
+
+
 # --- selecting rows ----------------------------------------------------------------------------------------
 
 
@@ -230,10 +246,8 @@ NHS_KINDS = frozenset({"nhs-england", "ccg", "icb", "trust"})
 
 
 def _registry() -> list:
-    try:
-        from spend.sources.registry import load_publishers
-    except ImportError:  # a checkout without the publisher registry
-        return []
+    from spend.sources.registry import load_publishers
+
     return load_publishers()
 
 
@@ -383,54 +397,53 @@ def concentration(
     )
 
 
-def _default_classifier() -> Callable | None:
-    try:
-        from spend.suppliers.sectors import classify_sector
-    except ImportError:  # an older spend.suppliers without sectors
-        return None
-    return classify_sector
+def sector_of(name, kind, classify: Callable[[str | None, str | None], str]) -> str:
+    """The sector of one supplier by `classify(name, kind)`: nhs, public, charity, company, individual,
+    excluded or unknown (anything else the classifier says is 'unknown').
 
-
-def sector_of(name, kind, classify: Callable | None) -> str:
-    """The sector of one supplier: nhs, public, charity, company, individual, excluded or unknown.
-
-    A named individual is 'individual' before any classifier is asked, so no classifier ever reads a
-    person's name; otherwise `classify(name, kind)` decides (spend.suppliers.sectors.classify_sector has
-    that signature). Without a classifier, non-suppliers (redacted, blank, totals) are 'excluded' and the
-    rest 'unknown'."""
+    A named individual is 'individual' before the classifier is asked, so no classifier ever reads a
+    person's name."""
     if kind == "person":
         return "individual"
-    if classify is None:
-        return "excluded" if kind in EXCLUDED_KINDS or name is None else "unknown"
     sector = classify(name, kind)
     return sector if sector in SECTORS else "unknown"
 
 
+def _classified_sectors(rows: pd.DataFrame, classify: Callable[[str | None, str | None], str]) -> list[str]:
+    """Each row's sector by `classify`, on the canonical supplier name (the published one when there is none);
+    each distinct (name, kind) is classified once."""
+    names = rows["supplier_name"].where(rows["supplier_name"].notna(), rows["supplier_name_raw"])
+    cache: dict[tuple, str] = {}
+    sectors = []
+    for name, kind in zip(names.tolist(), rows["supplier_kind"].tolist()):
+        name = None if name is None or (isinstance(name, float) and name != name) else name
+        if (name, kind) not in cache:
+            cache[(name, kind)] = sector_of(name, kind, classify)
+        sectors.append(cache[(name, kind)])
+    return sectors
+
+
 def sector_shares(
     payments: pd.DataFrame, *, publisher_id: str | Iterable[str] | None = None, period: Period | None = None,
-    classify: Callable[[str, str | None], str] | None = None,
+    classify: Callable[[str | None, str | None], str] | None = None,
 ) -> pd.DataFrame:
     """Money by supplier sector: sector, suppliers, payments, amount_gbp, share (of the net total of all rows).
 
-    The sector of a row is, in order: from `classify(name, kind)` when given; from the store's
-    `supplier_sector` column when it has one (decided once, over all of a supplier's spellings, by
-    spend.suppliers); else from spend.suppliers.sectors.classify_sector on the canonical supplier name
-    (or the published one when there is none). `frame.attrs['classifier']` says which."""
+    A row's sector is the store's `supplier_sector`: decided by spend.suppliers.sectors when the store was
+    built, once per supplier over all of its spellings. `classify(name, kind)` puts another classifier in its
+    place (to try a rule, or to classify payments that were not built into a store).
+    `frame.attrs['classifier']` says which was used."""
     rows = select_payments(payments, publisher_id=publisher_id, period=period)
-    if classify is None and "supplier_sector" in rows.columns and rows["supplier_sector"].notna().any():
+    if classify is not None:
+        sectors = _classified_sectors(rows, classify)
+        used = f"{classify.__module__}.{classify.__name__}"
+    elif "supplier_sector" in rows.columns:
+        # Blank only when the build had no supplier names to resolve; such a row counts as unknown.
         sectors = [s if s in SECTORS else "unknown" for s in rows["supplier_sector"].fillna("unknown")]
         used = "supplier_sector column"
     else:
-        classify = classify or _default_classifier()
-        used = f"{classify.__module__}.{classify.__name__}" if classify else None
-        names = rows["supplier_name"].where(rows["supplier_name"].notna(), rows["supplier_name_raw"])
-        cache: dict[tuple, str] = {}
-        sectors = []
-        for name, kind in zip(names.tolist(), rows["supplier_kind"].tolist()):
-            name = None if name is None or (isinstance(name, float) and name != name) else name
-            if (name, kind) not in cache:
-                cache[(name, kind)] = sector_of(name, kind, classify)
-            sectors.append(cache[(name, kind)])
+        raise PaymentsInputError(None, "these payments have no supplier_sector column: read them from the store "
+                                       "(spend.store.load_payments) or pass classify=")
     frame = pd.DataFrame({
         "sector": sectors, "supplier_id": rows["supplier_id"].to_numpy(), "amount_gbp": rows["amount_gbp"].to_numpy(),
     })

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -82,9 +83,12 @@ class BuildResult:
     def summary(self) -> str:
         if not self.assembled:
             return f"{self.files} raw files, nothing changed; store left as it was ({self.seconds:.2f} s)"
+        # `payments` and `total_pence` cover every stored line, so they equal the sum of the files' own
+        # totals (spend parse); the lines that repeat an earlier file's transaction are counted apart.
         return (f"{self.files} raw files ({self.parsed_now} parsed now, {self.files - self.parsed_now} unchanged), "
-                f"{len(self.failed)} failed; {self.payments:,} payments ({self.duplicates:,} published twice, "
-                f"counted once) totalling £{pence_to_decimal(self.total_pence):,}; {self.seconds:.1f} s")
+                f"{len(self.failed)} failed; {self.payments:,} payments totalling "
+                f"£{pence_to_decimal(self.total_pence):,}, of which {self.duplicates:,} repeat a transaction "
+                f"published in an earlier file (left out of payments_counted); {self.seconds:.1f} s")
 
 
 # --- finding raw files -----------------------------------------------------------------------------
@@ -113,6 +117,8 @@ def find_raw_files(data_dir: Path) -> list[RawSpendFile]:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as e:
                 raise BuildError(meta_path, f"unreadable provenance record: {e}") from None
+            if not isinstance(meta, dict):
+                raise BuildError(meta_path, "unreadable provenance record: not a JSON object")
         st = path.stat()
         out.append(RawSpendFile(path, path.relative_to(data_dir / "raw").as_posix(), rel_to_root.parts[0],
                                 meta, st.st_size, st.st_mtime_ns))
@@ -185,24 +191,24 @@ def parse_to_cache(path: str, key: str, cache_dir: str, date_order: str | None) 
     return report
 
 
-def _write_parquet_atomic(table: pa.Table, path: Path) -> None:
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """`write(tmp)` then rename over `path`: readers see the old file or the new one, never half of one.
+    The temp name starts with a dot, so `find_raw_files` never takes a leftover one for a raw file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pq.write_table(table, tmp)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    _write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _write_text_atomic(text: str, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _run_parses(tasks: list[tuple[str, str, str, str | None]], workers: int | None, scheduler: str | None,
@@ -231,10 +237,8 @@ def _run_parses(tasks: list[tuple[str, str, str, str | None]], workers: int | No
 
 def _run_on_dask(tasks, scheduler: str, bar) -> None:
     """Parse on a Dask distributed cluster. Workers must see the same data folder (a shared filesystem)."""
-    try:
-        from distributed import Client, as_completed as dask_completed
-    except ImportError:  # pragma: no cover - distributed is a declared dependency
-        raise BuildError(scheduler, "Dask distributed is not installed (pip install 'dask[distributed]')") from None
+    from distributed import Client, as_completed as dask_completed
+
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as e:
@@ -352,6 +356,19 @@ def _save_state(path: Path, version: str, files, shas, keys, publishers, fingerp
     _write_text_atomic(json.dumps(state, indent=1), path)
 
 
+def files_changed_since_build(data_dir: str | Path) -> list[str]:
+    """Raw files (`source_file` paths) that are new, or whose size or modification time changed, since
+    the last `spend build`: the ones the next build would look at again. Cheap: no file is read."""
+    data = Path(data_dir)
+    known = _load_state(data / "clean" / "_build" / "state.json").get("files", {})
+    changed = []
+    for f in find_raw_files(data):
+        seen = known.get(f.rel)
+        if not seen or (seen["size"], seen["mtime_ns"]) != (f.size, f.mtime_ns):
+            changed.append(f.rel)
+    return changed
+
+
 def _prune_cache(cache: Path, live: set[str]) -> None:
     """Drop cached parses no raw file refers to any more (a file replaced by a new version)."""
     for p in cache.iterdir():
@@ -372,31 +389,41 @@ def _file_payments(f: RawSpendFile, key: str, cache: Path, publisher_name: str, 
     return frame
 
 
+def _resolve_suppliers(parsed: list[RawSpendFile], keys, cache: Path, publishers):
+    """Resolve every distinct published supplier name in the store at once (spend.suppliers), so one
+    supplier gets one id across publishers and files; None when the store has no payments at all.
+
+    Reads only the name and identifier columns of each cached parse, to keep memory to the names."""
+    from .suppliers.identifiers import identifiers_from_payments
+    from .suppliers.resolution import resolve_names
+
+    identity_columns = ["supplier_name_raw", "publisher", "vat_number", "company_number", "supplier_code"]
+    counts: Counter = Counter()
+    distinct = []
+    for f in parsed:
+        frame = _file_payments(f, keys[f.rel], cache, publishers[f.publisher_id].name,
+                               identity_columns + ["source_file", "source_locator"])
+        counts.update(frame["supplier_name_raw"].fillna("").tolist())
+        distinct.append(frame.drop_duplicates(subset=identity_columns))
+    if not distinct:
+        return None
+    names = pd.concat(distinct, ignore_index=True).drop_duplicates(subset=identity_columns)
+    if not len(names):
+        return None
+    return resolve_names(list(counts), counts=counts, identifiers=identifiers_from_payments(names))
+
+
 def _assemble(data: Path, files, keys, shas, reports, publishers, cache: Path, progress: bool):
     from tqdm import tqdm
 
-    from .suppliers.identifiers import identifiers_from_payments
-    from .suppliers.resolution import annotate_payments, resolve_names
+    from .suppliers.resolution import annotate_payments
 
     clean = data / "clean"
     parsed = [f for f in files if reports[keys[f.rel]]["status"] == "parsed"]
     by_publisher: dict[str, list[RawSpendFile]] = {}
     for f in parsed:
         by_publisher.setdefault(f.publisher_id, []).append(f)
-
-    # Suppliers are resolved once over every distinct published name in the store.
-    name_columns = ["supplier_name_raw", "publisher", "vat_number", "company_number", "supplier_code",
-                    "source_file", "source_locator"]
-    counts: Counter = Counter()
-    distinct = []
-    for f in parsed:
-        frame = _file_payments(f, keys[f.rel], cache, publishers[f.publisher_id].name, name_columns)
-        counts.update(frame["supplier_name_raw"].fillna("").tolist())
-        distinct.append(frame.drop_duplicates(subset=name_columns[:5]))
-    names = pd.concat(distinct, ignore_index=True).drop_duplicates(subset=name_columns[:5]) if distinct else None
-    resolution = None
-    if names is not None and len(names):
-        resolution = resolve_names(list(counts), counts=counts, identifiers=identifiers_from_payments(names))
+    resolution = _resolve_suppliers(parsed, keys, cache, publishers)
 
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=clean))
     try:

@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from spend.analysis import as_date, format_gbp, money_sum
+from spend.analysis import as_date, format_gbp, money_sum, months_of_period
 
 DPI = 120
 
@@ -64,15 +64,7 @@ def _money_axis(axis) -> None:
 
 def _all_months(months: list[str]) -> list[str]:
     """Every month from the first to the last, so a month with no payments shows as a gap, not as nothing."""
-    if not months:
-        return []
-    first, last = min(months), max(months)
-    y, m = int(first[:4]), int(first[5:7])
-    out = []
-    while f"{y:04d}-{m:02d}" <= last:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return months_of_period(f"{min(months)}..{max(months)}") if months else []
 
 
 def plot_monthly_by_publisher(monthly: pd.DataFrame, *, title: str = "Payments by month",
@@ -165,7 +157,8 @@ def plot_contract_against_payments(payments: pd.DataFrame, *, contract_value: De
     ax.set_ylabel("amount")
     _money_axis(ax.yaxis)
     top = max([float(contract_value or 0)] + ys + [0.0])
-    ax.set_ylim(bottom=0, top=top * 1.1 if top else 1)
+    bottom = min(ys + [0.0])  # below zero only when credits outweigh the payments so far
+    ax.set_ylim(bottom=bottom * 1.1, top=top * 1.1 if top else 1)
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize="small")
     ax.grid(alpha=0.3)

@@ -138,7 +138,7 @@ def run_status(args: argparse.Namespace) -> int:
         for row in status.failed.itertuples():
             print(f"  {row.source_file}: {row.error}")
     if status.unbuilt:
-        print(f"\n{len(status.unbuilt)} raw file(s) fetched since the last build (run spend build):")
+        print(f"\n{len(status.unbuilt)} raw file(s) fetched or changed since the last build (run spend build):")
         for rel in status.unbuilt[:20]:
             print(f"  {rel}")
     return 0

@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
@@ -159,22 +158,47 @@ def _write_xlsx(rows: pd.DataFrame, path: Path) -> None:
 
 
 def read_export(path: str | Path) -> pd.DataFrame:
-    """Read an export back: text columns as text, amount_gbp as exact Decimal, payment_date as date."""
+    """Read an export back: text columns as text, amount_gbp as exact Decimal, payment_date as date.
+
+    `ExportError` names the file (and the row) when it is not an export: missing, of another kind, without
+    the export's columns, or with an amount that is not a number."""
     path = Path(path)
-    if path.suffix.lower() == ".xlsx":
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ExportError(path, "an export is a .csv or .xlsx file")
+    if not path.is_file():
+        raise ExportError(path, "file not found")
+    if suffix == ".xlsx":
         from openpyxl import load_workbook
 
         sheet = load_workbook(path, read_only=True).active
         values = list(sheet.iter_rows(values_only=True))
-        frame = pd.DataFrame(values[1:], columns=values[0], dtype=object)
-        frame["amount_gbp"] = [Decimal(repr(v)).quantize(CENT) if isinstance(v, float) else Decimal(str(v)).quantize(CENT)
-                               for v in frame["amount_gbp"]]
+        frame = pd.DataFrame(values[1:], columns=values[0] if values else [], dtype=object)
+        _check_columns(frame, path)
+        # Excel holds amounts as doubles: repr() gives the shortest decimal that reads back as the same
+        # double, which for any amount in pence below 10^13 pounds is the amount written.
+        frame["amount_gbp"] = [_amount(repr(v) if isinstance(v, float) else v, path, i)
+                               for i, v in enumerate(frame["amount_gbp"])]
         frame["payment_date"] = [v.date() if hasattr(v, "date") else v for v in frame["payment_date"]]
         return frame.where(frame.notna(), None)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype(object)
-    frame["amount_gbp"] = [Decimal(v) for v in frame["amount_gbp"]]
+    _check_columns(frame, path)
+    frame["amount_gbp"] = [_amount(v, path, i) for i, v in enumerate(frame["amount_gbp"])]
     frame["payment_date"] = [date.fromisoformat(v) if v else None for v in frame["payment_date"]]
     return frame.where(frame != "", None)
+
+
+def _check_columns(frame: pd.DataFrame, path: Path) -> None:
+    missing = [c for c in EXPORT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ExportError(path, f"not a spend export: no column(s) {', '.join(missing)}")
+
+
+def _amount(value, path: Path, i: int) -> Decimal:
+    try:
+        return Decimal(str(value)).quantize(CENT)
+    except InvalidOperation:
+        raise ExportError(path, f"amount_gbp {value!r} is not a number", locator=f"row {i + 2}") from None
 
 
 # --- FOI drafts -------------------------------------------------------------------------------------------
@@ -306,14 +330,3 @@ def run_export(args: argparse.Namespace) -> int:
         for path in write_foi_drafts(evidence, args.foi):
             print(f"wrote {path}")
     return 0
-
-
-if __name__ == "__main__":  # python -m spend.export --supplier ...
-    parser = argparse.ArgumentParser(prog="python -m spend.export")
-    register(parser.add_subparsers(dest="command", required=True))
-    ns = parser.parse_args()
-    try:
-        sys.exit(ns.func(ns))
-    except SpendError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)

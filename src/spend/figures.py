@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -28,7 +27,8 @@ import pandas as pd
 import yaml
 
 from spend.analysis import (
-    Period, as_date, format_gbp, month_of, month_spans, money_sum, select_payments,
+    Period, as_date, format_gbp, format_month_spans, month_of, month_spans, months_of_period, money_sum,
+    select_payments,
 )
 from spend.errors import PaymentsInputError, SpendError
 
@@ -139,28 +139,40 @@ def _money(value, where: str, path: Path) -> Decimal:
 
 def _text(entry: dict, key: str, where: str, path: Path) -> str:
     value = entry.get(key)
-    if not isinstance(value, str) or not value.strip():
+    if value is not None and not isinstance(value, str):  # YAML reads an unquoted 2019-08-01 as a date
+        raise FiguresFileError(path, f"{where}: '{key}' must be quoted text, not {value!r}")
+    if not value or not value.strip():
         raise FiguresFileError(path, f"{where}: '{key}' is missing (write \"{NOT_RECORDED}\" when it is not known)")
     return " ".join(value.split())
 
 
-def _figure(entry: dict, path: Path) -> Figure:
+def _mapping(value, what: str, path: Path) -> dict:
+    """`value` if it is a YAML mapping (an absent one is empty); a typed error naming `what` otherwise."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FiguresFileError(path, f"{what} must be a mapping, not {value!r}")
+    return value
+
+
+def _figure(entry, path: Path) -> Figure:
+    entry = _mapping(entry, "each entry of 'figures'", path)
     fid = entry.get("id")
     if not isinstance(fid, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", fid):
         raise FiguresFileError(path, f"figure id {fid!r} must be lower-case letters, digits and hyphens")
     where = f"figure {fid}"
-    source_entry = entry.get("source") or {}
+    source_entry = _mapping(entry.get("source"), f"{where}: source", path)
     source = Source(*(_text(source_entry, k, f"{where} source", path) for k in ("publication", "date", "url")))
     if source.url != NOT_RECORDED and not re.match(r"https?://", source.url):
         raise FiguresFileError(path, f"{where}: source url must be http(s) or \"{NOT_RECORDED}\"")
     if source.date != NOT_RECORDED and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", source.date):
         raise FiguresFileError(path, f"{where}: source date must be YYYY[-MM[-DD]] or \"{NOT_RECORDED}\"")
 
-    q = entry.get("query") or {}
+    q = _mapping(entry.get("query"), f"{where}: query", path)
     kind = q.get("kind")
     if kind not in KINDS:
         raise FiguresFileError(path, f"{where}: query kind must be one of {', '.join(KINDS)}")
-    s = q.get("supplier") or {}
+    s = _mapping(q.get("supplier"), f"{where}: query supplier", path)
     chosen = [k for k in ("group", "id", "name") if s.get(k)]
     if len(chosen) != 1:
         raise FiguresFileError(path, f"{where}: give exactly one of supplier group, id or name")
@@ -177,7 +189,10 @@ def _figure(entry: dict, path: Path) -> Figure:
         raise FiguresFileError(path, f"{where}: {e}") from None
     if period.start is None or period.end is None:
         raise FiguresFileError(path, f"{where}: query needs both 'from' and 'to'")
-    publishers = tuple(str(p) for p in (q.get("publishers") or ()))
+    listed = q.get("publishers") or []
+    if not isinstance(listed, list):  # a bare slug would otherwise be read letter by letter
+        raise FiguresFileError(path, f"{where}: query publishers must be a list of registry slugs")
+    publishers = tuple(str(p) for p in listed)
     buyer = q.get("buyer")
     if kind == "payments" and not publishers:
         raise FiguresFileError(path, f"{where}: a payments query names its publishers (registry slugs)")
@@ -215,7 +230,7 @@ def load_figures(path: str | Path | None = None) -> list[Figure]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise FiguresFileError(path, f"cannot read the figures registry: {e}") from None
-    entries = (document or {}).get("figures")
+    entries = _mapping(document, "the registry", path).get("figures")
     if not isinstance(entries, list) or not entries:
         raise FiguresFileError(path, "no 'figures' list")
     figures = [_figure(e, path) for e in entries]
@@ -224,6 +239,14 @@ def load_figures(path: str | Path | None = None) -> list[Figure]:
     if repeated:
         raise FiguresFileError(path, f"figure id(s) used twice: {', '.join(repeated)}")
     return figures
+
+
+def get_figure(figure_id: str, path: str | Path | None = None) -> Figure:
+    """The registered figure with this id; `FiguresFileError` naming the registry when there is none."""
+    for figure in load_figures(path):
+        if figure.id == figure_id:
+            return figure
+    raise FiguresFileError(Path(path) if path else REGISTRY, f"no figure with id {figure_id}")
 
 
 # --- checking ---------------------------------------------------------------------------------------------
@@ -265,15 +288,6 @@ def _compare(figure: Figure, value: Decimal, rows: pd.DataFrame, what: str) -> F
     return FigureResult(figure, status, reason, value=value, difference=difference, rows=rows)
 
 
-def _expand_period(text) -> list[str]:
-    """'2020-04' -> ['2020-04']; '2014-04..2014-06' -> the three months; anything else -> []."""
-    first, _, last = str(text).partition("..")
-    try:
-        return Period.parse(first, last or first).months()
-    except ValueError:
-        return []
-
-
 def file_months(files: pd.DataFrame | None) -> dict[str, set[str]]:
     """publisher_id -> months covered by the files the store parsed (the store's files table, `period`)."""
     out: dict[str, set[str]] = {}
@@ -282,7 +296,7 @@ def file_months(files: pd.DataFrame | None) -> dict[str, set[str]]:
     parsed = files[files["status"] == "parsed"] if "status" in files.columns else files
     for publisher, period in zip(parsed["publisher_id"], parsed["period"]):
         if isinstance(period, str):
-            out.setdefault(publisher, set()).update(_expand_period(period))
+            out.setdefault(publisher, set()).update(months_of_period(period))
     return out
 
 
@@ -309,10 +323,8 @@ def check_payments_figure(figure: Figure, payments: pd.DataFrame | None, *, wher
     if missing:
         parts, commands = [], []
         for publisher, gaps in missing.items():
-            spans = month_spans(gaps)
-            text = ", ".join(a if a == b else f"{a}..{b}" for a, b in spans)
-            parts.append(f"{publisher} has no payments in the store for {text}")
-            commands.extend(payments_fetch_command(publisher, a, b) for a, b in spans)
+            parts.append(f"{publisher} has no payments in the store for {format_month_spans(gaps)}")
+            commands.extend(payments_fetch_command(publisher, a, b) for a, b in month_spans(gaps))
         return FigureResult(figure, "not_available", "; ".join(parts), fetch_command="; ".join(commands))
     rows = select_payments(payments, publisher_id=list(query.publishers), period=query.period)
     rows = rows[_select_supplier(rows, query.supplier, name_columns=("supplier_name_raw", "supplier_name"))]
@@ -477,14 +489,3 @@ def run_check(args: argparse.Namespace) -> int:
     results = check_figures(args.data, figures=figures)
     print(format_results(results))
     return 1 if any(r.status == "mismatch" for r in results) else 0
-
-
-if __name__ == "__main__":  # python -m spend.figures check ...
-    parser = argparse.ArgumentParser(prog="python -m spend.figures")
-    register(parser.add_subparsers(dest="command", required=True))
-    ns = parser.parse_args()
-    try:
-        sys.exit(ns.func(ns))
-    except SpendError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)

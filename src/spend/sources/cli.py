@@ -13,7 +13,7 @@ from pathlib import Path
 from spend import config
 
 from .download import Outcome
-from .errors import FetchUsageError
+from .errors import FetchUsageError, PeriodError
 from .fetch import FetchReport, corpus_counts, fetch_publisher, import_corpus
 from .periods import Period
 from .registry import Publisher, default_registry_path, get_publisher, load_publishers
@@ -104,7 +104,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    period = Period.parse(args.period) if args.period else None
+    try:
+        period = Period.parse(args.period) if args.period else None
+    except PeriodError as e:  # name the option, not "<input>"
+        raise PeriodError("--period", e.reason) from None
     raw_root = args.raw_dir or config.raw_dir()
     if args.max_pages < 1:
         raise FetchUsageError(None, "--max-pages must be at least 1")

@@ -24,7 +24,8 @@ What `download_file` guarantees:
   final path is checked to be inside the publisher's folder.
 - When a URL's content changes, the earlier version (file and record) moves to
   `<raw>/spend-superseded/<slug>/<period>/<sha256 prefix>-<name>`, so raw bytes are never overwritten
-  in place and `spend/` holds one current version of each file.
+  in place and `spend/` holds one current version of each file. Other bytes found where a file is to go
+  without a record (put there by hand) are moved there too.
 
 Why a subclass of `PoliteSession`: it reads every body into memory before judging it (right for API
 pages, wrong for files with a size limit), so `_StreamingSession` streams bodies to disk when a spool
@@ -38,7 +39,6 @@ import io
 import json
 import os
 import re
-import shutil
 import threading
 import time
 import unicodedata
@@ -235,10 +235,18 @@ def write_record(path: Path, record: dict[str, Any]) -> None:
 
 
 def read_record(path: Path) -> dict[str, Any] | None:
+    """The provenance record beside `path`, or None when it has none; `DownloadError` when it is unreadable
+    (the file it describes is then left alone rather than overwritten without a record of what it was)."""
     meta = provenance_path(path)
     if not meta.is_file():
         return None
-    return json.loads(meta.read_text(encoding="utf-8"))
+    try:
+        record = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise DownloadError(meta, f"unreadable provenance record: {e}") from None
+    if not isinstance(record, dict):
+        raise DownloadError(meta, "unreadable provenance record: not a JSON object")
+    return record
 
 
 def sniff_format(data: bytes, source: str) -> str:
@@ -268,6 +276,16 @@ def supersede(raw_root: Path, slug: str, stored: Stored) -> Path:
     if meta.exists():
         os.replace(meta, provenance_path(target))
     return target
+
+
+def _set_aside_unrecorded(raw_root: Path, slug: str, target: Path, new_sha256: str) -> None:
+    """A file already at `target` without a provenance record (put there by hand) is moved to
+    `spend-superseded/` before other bytes take its place: raw bytes are never overwritten in place."""
+    if not target.is_file() or read_record(target) is not None:
+        return
+    old_sha256 = hashlib.sha256(target.read_bytes()).hexdigest()
+    if old_sha256 != new_sha256:
+        supersede(raw_root, slug, Stored(target, {"sha256": old_sha256}))
 
 
 # --- streaming ------------------------------------------------------------------------------------
@@ -496,6 +514,8 @@ def download_file(
         target = _target_path(raw_root, slug, link, response, fmt, index)
         if previous is not None:
             supersede(raw_root, slug, previous)
+        else:
+            _set_aside_unrecorded(raw_root, slug, target, part.sha256)
         record = {
             "url": link.url,
             "final_url": response.url if response.url != link.url else None,
@@ -568,6 +588,8 @@ def import_file(source: Path, slug: str, period: Period | None, raw_root: Path, 
         supersede(raw_root, slug, previous)
     elif existing is not None:
         supersede(raw_root, slug, Stored(target, existing))
+    else:
+        _set_aside_unrecorded(raw_root, slug, target, sha)
     modified = datetime.fromtimestamp(source.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
     record = {
         "url": url,
@@ -591,7 +613,9 @@ def import_file(source: Path, slug: str, period: Period | None, raw_root: Path, 
     partial.mkdir(parents=True, exist_ok=True)
     tmp = partial / f"part-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}.tmp"
     try:
-        shutil.copyfile(source, tmp)
+        # The bytes already read and hashed, not a second read of the source: the stored file is then
+        # exactly what the record's sha256 describes, even if the source changes meanwhile.
+        tmp.write_bytes(data)
         folder.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
     finally:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import RegistryError, UnknownPublisher
+from .errors import PeriodError, RegistryError, UnknownPublisher
 from .periods import Period
 
 # What kind of body publishes. A fixed list so that a typo is an error, not a new kind.
@@ -199,7 +199,10 @@ def _entry(path: Path, index: int, item: Any) -> Publisher:
     if not isinstance(periods, dict):
         raise fail("corpus_periods must map relative paths to periods")
     for rel, label in periods.items():
-        Period.parse(str(label))  # raises PeriodError on a bad label
+        try:
+            Period.parse(str(label))
+        except PeriodError as e:
+            raise fail(f"corpus_periods[{rel!r}]: {e.reason}") from None
     notes = item["notes"]
     if not isinstance(notes, str):
         raise fail("notes must be text")
