@@ -157,7 +157,9 @@ def test_ctrl_c_exits_130_with_a_resume_hint(server, tmp_path, monkeypatch, caps
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "harvest_feed", interrupted)
+    import spend.notices.harvest
+
+    monkeypatch.setattr(spend.notices.harvest, "harvest_feed", interrupted)  # run_fetch imports it when run
     code = run("notices", "fetch", "--source", "contracts-finder", "--from", "2019-01-01", "--to", "2019-01-02",
                "--base-url", server.base_url, "--raw-dir", str(tmp_path), "--no-cache")
     assert code == 130

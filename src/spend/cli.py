@@ -14,7 +14,6 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SpendError
-from .store import SPEND_SUFFIXES, write_table
 
 PARSE_EXAMPLE = """\
 examples:
@@ -31,6 +30,8 @@ Rejected rows go to --rejects with the reason. Output is written only when every
 
 def _collect(paths: list[str], excludes: list[str]) -> list[Path]:
     """Files named on the command line, and spend files (by suffix) found under directories."""
+    from .store import SPEND_SUFFIXES
+
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -43,7 +44,8 @@ def _collect(paths: list[str], excludes: list[str]) -> list[Path]:
 
 def run_parse(args: argparse.Namespace) -> int:
     from .parse import parse_file
-    from .report import print_summary, combine
+    from .report import combine, print_summary
+    from .store import write_table
 
     files = _collect(args.paths, args.exclude)
     if not files:

@@ -1,48 +1,24 @@
 """Contracts Finder and Find a Tender notices: harvest OCDS politely and resumably, flatten to tables.
 
     from spend.notices import build_tables, harvest_feed, CONTRACTS_FINDER_FEED
+
+Names are imported on first use, so the command line starts without loading the harvester.
 """
 
-from spend.notices.harvest import (
-    HarvestError,
-    HarvestResult,
-    Progress,
-    fetch_record,
-    fetch_release,
-    harvest_feed,
-    harvest_search,
-)
-from spend.notices.sources import (
-    CONTRACTS_FINDER,
-    CONTRACTS_FINDER_FEED,
-    CONTRACTS_FINDER_LOOKUPS,
-    CONTRACTS_FINDER_SEARCH,
-    FEEDS,
-    FIND_A_TENDER,
-    FIND_A_TENDER_FEED,
-)
-from spend.notices.tables import AWARD_SUPPLIERS, AWARDS, NOTICES, BuildReport, NoticeTables, build_tables, write_tables
+from importlib import import_module
 
-__all__ = [
-    "AWARDS",
-    "AWARD_SUPPLIERS",
-    "CONTRACTS_FINDER",
-    "CONTRACTS_FINDER_FEED",
-    "CONTRACTS_FINDER_LOOKUPS",
-    "CONTRACTS_FINDER_SEARCH",
-    "FEEDS",
-    "FIND_A_TENDER",
-    "FIND_A_TENDER_FEED",
-    "NOTICES",
-    "BuildReport",
-    "HarvestError",
-    "HarvestResult",
-    "NoticeTables",
-    "Progress",
-    "build_tables",
-    "fetch_record",
-    "fetch_release",
-    "harvest_feed",
-    "harvest_search",
-    "write_tables",
-]
+_WHERE = {
+    **dict.fromkeys(["HarvestError", "HarvestResult", "Progress", "fetch_record", "fetch_release", "harvest_feed",
+                     "harvest_search"], "spend.notices.harvest"),
+    **dict.fromkeys(["CONTRACTS_FINDER", "CONTRACTS_FINDER_FEED", "CONTRACTS_FINDER_LOOKUPS", "CONTRACTS_FINDER_SEARCH",
+                     "FEEDS", "FIND_A_TENDER", "FIND_A_TENDER_FEED"], "spend.notices.sources"),
+    **dict.fromkeys(["AWARD_SUPPLIERS", "AWARDS", "NOTICES", "BuildReport", "NoticeTables", "build_tables",
+                     "write_tables"], "spend.notices.tables"),
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'spend.notices' has no attribute {name!r}")

@@ -11,15 +11,14 @@ import argparse
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from spend import config
 from spend.errors import SpendError
-from spend.http import PoliteSession
-from spend.notices.harvest import HarvestError, HarvestResult, Progress, fetch_record, fetch_release, harvest_feed, harvest_search
 from spend.notices.sources import FEEDS, LOOKUPS, SEARCHES
-from spend.notices.tables import build_tables, find_raw_files, write_tables
+
+if TYPE_CHECKING:
+    from spend.notices.harvest import HarvestResult
 
 FETCH_EXAMPLES = """\
 examples:
@@ -94,6 +93,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_fetch(args: argparse.Namespace) -> int:
     """`spend notices fetch`: harvest into the raw store; 0 when complete, 130 when interrupted."""
+    from tqdm import tqdm
+
+    from spend.http import PoliteSession
+    from spend.notices.harvest import HarvestError, Progress, fetch_record, fetch_release, harvest_feed, harvest_search
+
     source = args.source
     raw_root = args.raw_dir or config.raw_dir()
     single = args.release_id or args.ocid
@@ -165,6 +169,8 @@ def describe(result: HarvestResult) -> str:
 
 def run_build(args: argparse.Namespace) -> int:
     """`spend notices build`: raw -> Parquet; 0 when every file was read, 1 if some were not."""
+    from spend.notices.tables import build_tables, find_raw_files, write_tables
+
     raw_root = config.raw_dir()
     paths = args.paths or [p for p in (raw_root / "contracts-finder", raw_root / "find-a-tender") if p.exists()]
     missing = [p for p in paths if not p.exists()]
@@ -199,6 +205,8 @@ def parse_to(text: str) -> datetime:
 
 
 def _parse_time(text: str) -> datetime:
+    from spend.notices.harvest import HarvestError
+
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
