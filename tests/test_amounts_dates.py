@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spend.amounts import AmountError, amount_from_number, format_pence, parse_amount_pence, pence_to_decimal
+from spend.amounts import (
+    _PLAIN,
+    AmountError,
+    _parse_general,
+    amount_from_number,
+    format_pence,
+    parse_amount_pence,
+    pence_to_decimal,
+)
 from spend.dates import DAY_FIRST, MONTH_FIRST, AmbiguityError, DateError, DateReader, decide_order
 
 AMOUNTS = [
@@ -29,6 +37,27 @@ def test_amount_table(raw, pence):
 def test_not_amounts(raw):
     with pytest.raises(AmountError):
         parse_amount_pence(raw)
+
+
+# The plain form takes a shortcut past the general rules; these pin it (pence, rounded).
+PLAIN = [
+    ("2998.48", (299848, False)), ("-85,260.00", (-8526000, False)), ("77,041", (7704100, False)),
+    ("0", (0, False)), ("-0.00", (0, False)), ("007.50", (750, False)), ("1,,2.00", (1200, False)),
+    ("5,", (500, False)), ("-0,5", (-500, False)), (" 1,874,708.40 ", (187470840, False)),
+    ("123456789012345.67", (12345678901234567, False)), ("675.5", (67550, False)), ("-0.5", (-50, False)),
+    ("1,234.5", (123450, False)),
+]
+
+
+@pytest.mark.parametrize("raw,expected", PLAIN)
+def test_plain_amount_table(raw, expected):
+    assert parse_amount_pence(raw) == expected
+    assert _parse_general(raw.strip()) == expected  # the general rules agree
+
+
+@given(st.from_regex(_PLAIN, fullmatch=True))
+def test_the_plain_shortcut_agrees_with_the_general_rules(text):
+    assert parse_amount_pence(text) == _parse_general(text)
 
 
 def test_extra_decimals_are_rounded_and_flagged():

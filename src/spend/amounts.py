@@ -13,6 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 _STRIP = re.compile(r"[£$€\s\u00a0,']|GBP", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?$")
+# The form most cells take (`2998.48`, `-85,260.00`, `77,041`, `675.5`): digits, commas, and at most two
+# decimals. For these the general rules below reduce to "drop the commas, pad the pence, drop the point",
+# so they skip them (most of a big file's amounts are distinct, so this is where a parse spends its time).
+_PLAIN = re.compile(r"-?[0-9][0-9,]*(?:\.[0-9]{1,2})?")
 PENNY = Decimal("0.01")
 
 
@@ -33,6 +37,15 @@ def parse_amount_pence(text: str) -> tuple[int, bool]:
     s = str(text).strip()
     if not s:
         raise AmountError("amount blank")
+    if _PLAIN.fullmatch(s):
+        whole, _, frac = s.replace(",", "").partition(".")
+        return int(whole + (frac + "00")[:2]), False
+    return _parse_general(s)
+
+
+def _parse_general(s: str) -> tuple[int, bool]:
+    """`parse_amount_pence` for any stripped, non-blank text: brackets, currency signs, CR, trailing minus."""
+    text = s
     negative = False
     if s.startswith("(") and s.endswith(")"):
         negative, s = True, s[1:-1]
@@ -45,7 +58,7 @@ def parse_amount_pence(text: str) -> tuple[int, bool]:
         negative, s = not negative, s[1:-1]
     m = _NUMBER.match(s)
     if not m or not (m.group("int") or m.group("frac")):
-        raise AmountError(f"amount not a number: {str(text).strip()!r}")
+        raise AmountError(f"amount not a number: {text!r}")
     if m.group("sign") == "-":
         negative = not negative
     whole = int(m.group("int") or "0")

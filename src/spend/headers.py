@@ -20,6 +20,7 @@ REQUIRED = ("supplier_name_raw", "amount_gbp")
 HEADER_SEARCH_ROWS = 40  # Lambeth puts nine preamble lines above the header
 
 
+@lru_cache(maxsize=16384)  # the same header cells recur in every file of a publisher and on every PDF page
 def normalise_header(text) -> str:
     """'  AP Amount (£) ' -> 'ap amount'; 'body_name' -> 'body name'."""
     return _NON_ALNUM.sub(" ", str(text or "").lower().replace("£", " ")).strip()
@@ -88,6 +89,7 @@ def find_header(rows: list[list[str]], source: str, locate) -> tuple[int, Header
     columns the synonyms file does not know, `AmbiguousHeader` when two columns mean one thing.
     """
     best: tuple[int, HeaderMatch] | None = None
+    table = synonyms()
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if best is None and is_pivot_row(row):
             raise SummaryNotTransactions(
@@ -96,6 +98,8 @@ def find_header(rows: list[list[str]], source: str, locate) -> tuple[int, Header
                 f"found {' | '.join(c for c in row if c)!r}",
                 locator=locate(i),
             )
+        if sum(normalise_header(c) in table for c in row) < 3:
+            continue  # fewer than three known column names: cannot look like a header (most rows are data)
         m = match_header(row)
         if m.looks_like_header() and (best is None or m.score > best[1].score):
             best = (i, m)
