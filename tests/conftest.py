@@ -21,3 +21,18 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     return realdata_dir()
+
+
+@pytest.fixture(scope="session")
+def fixture_store(tmp_path_factory, realdata) -> Path:
+    """The data folder of a small store built from real files (see tests/storefixture.py)."""
+    from storefixture import build_fixture_store
+
+    return build_fixture_store(realdata, tmp_path_factory.mktemp("fixture-store"))
+
+
+@pytest.fixture(scope="session")
+def fixture_payments(fixture_store):
+    from spend.store import load_payments
+
+    return load_payments(fixture_store)

@@ -68,21 +68,4 @@ def build_fixture_store(realdata: Path, data_dir: Path) -> Path:
     return data_dir
 
 
-# One store per test session, shared by every test module that imports this fixture (pytest would otherwise
-# build a session fixture once per importing module).
-_BUILT: dict[str, Path] = {}
-
-
-@pytest.fixture(scope="session")
-def fixture_store(tmp_path_factory, realdata) -> Path:
-    """The data folder of a store built from the fixture files (see the module docstring)."""
-    if "store" not in _BUILT:
-        _BUILT["store"] = build_fixture_store(realdata, tmp_path_factory.mktemp("fixture-store"))
-    return _BUILT["store"]
-
-
-@pytest.fixture(scope="session")
-def fixture_payments(fixture_store) -> pd.DataFrame:
-    from spend.store import load_payments
-
-    return load_payments(fixture_store)
+# The fixtures live in conftest.py (one store per test session, shared by every module).

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from spend import analysis as A
-from storefixture import fixture_payments, fixture_store  # noqa: F401
 
 D = Decimal
 APR_NOV_2020 = A.Period.parse("2020-04", "2020-11")

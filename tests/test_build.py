@@ -314,3 +314,17 @@ def test_fetch_build_and_status_from_the_command_line(tmp_path, realdata, monkey
     assert "KGST 13 - April.csv: FAILED NotASpendFile" in captured.err
     assert main(["status"]) == 0
     assert "could not be parsed" in capsys.readouterr().out
+
+
+def test_the_store_carries_exactly_the_supplier_columns_annotate_payments_gives(store):
+    from spend.suppliers.resolution import MATCH_COLUMNS, annotate_payments, resolve_payments
+
+    data, _, _ = store
+    stored = load_payments(data)
+    # Resolve the same names again, the way an analyst would over the stored rows, and compare row by row.
+    resolution = resolve_payments(stored.drop(columns=list(MATCH_COLUMNS)))
+    again = annotate_payments(stored.drop(columns=list(MATCH_COLUMNS)), resolution=resolution)
+    for column in MATCH_COLUMNS:
+        left = stored[column].astype(object).where(stored[column].notna(), None).tolist()
+        right = again[column].astype(object).where(again[column].notna(), None).tolist()
+        assert left == right, column

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from spend import analysis, charts
-from storefixture import fixture_payments, fixture_store  # noqa: F401
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 GBP_TICK = re.compile(r"^-?£\d{1,3}(,\d{3})*$")

@@ -16,7 +16,6 @@ from spend import export
 from spend.analysis import Period, money_sum
 from spend.export import EXPORT_COLUMNS, WITHHELD, ExportError
 from spend.parse import parse_file
-from storefixture import fixture_payments, fixture_store  # noqa: F401
 
 D = Decimal
 NHS_OPTUM = dict(supplier="Optum / UnitedHealth", publishers=["nhs-hounslow-ccg", "nhs-redbridge-ccg"])

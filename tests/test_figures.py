@@ -11,7 +11,6 @@ import pytest
 from spend import figures
 from spend.analysis import Period, month_of
 from spend.figures import FiguresFileError, Figure, Query, Source, SupplierSelector, Tolerance
-from storefixture import fixture_payments, fixture_store  # noqa: F401
 
 OPTUM_UK = SupplierSelector(name=r"^OPTUM HEALTH SOLUTIONS \(UK\) LTD$")
 

@@ -12,7 +12,6 @@ from nbclient import NotebookClient
 
 from spend import figures
 from spend.config import PROJECT_ROOT
-from storefixture import fixture_store  # noqa: F401
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 EXPECTED = ["01-optum-and-the-nhs", "02-who-gets-paid", "03-contracts-against-payments", "04-foi-follow-up"]

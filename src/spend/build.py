@@ -34,12 +34,12 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -378,45 +378,79 @@ def _prune_cache(cache: Path, live: set[str]) -> None:
 
 # --- assembly -------------------------------------------------------------------------------------------
 
-def _file_payments(f: RawSpendFile, key: str, cache: Path, publisher_name: str, columns=None) -> pd.DataFrame:
-    """One file's cached payments, filed as this raw file (a cached parse may be shared by identical files)."""
-    frame = pq.read_table(cache / f"{key}.payments.parquet", columns=columns).to_pandas(date_as_object=True)
-    if "publisher" in frame:
-        frame["publisher"] = frame["publisher"].where(frame["publisher"].notna() & (frame["publisher"] != ""),
-                                                      publisher_name)
-    if "source_file" in frame:
-        frame["source_file"] = f.rel
-    return frame
+def _file_table(f: RawSpendFile, key: str, cache: Path, publisher_name: str, columns=None) -> pa.Table:
+    """One file's cached payments, filed as this raw file (a cached parse may be shared by identical files):
+    its own `source_file`, and the registry's name where the file has no Entity column."""
+    table = pq.read_table(cache / f"{key}.payments.parquet", columns=columns)
+    names = table.column_names
+    if "publisher" in names:
+        published = table["publisher"]
+        blank = pc.or_kleene(pc.is_null(published), pc.equal(published, ""))
+        table = table.set_column(names.index("publisher"), "publisher",
+                                 pc.if_else(blank, pa.scalar(publisher_name), published))
+    if "source_file" in names:
+        table = table.set_column(names.index("source_file"), "source_file",
+                                 pa.array([f.rel] * table.num_rows, pa.string()))
+    return table
 
 
 def _resolve_suppliers(parsed: list[RawSpendFile], keys, cache: Path, publishers):
     """Resolve every distinct published supplier name in the store at once (spend.suppliers), so one
     supplier gets one id across publishers and files; None when the store has no payments at all.
 
-    Reads only the name and identifier columns of each cached parse, to keep memory to the names."""
+    Reads only the name and identifier columns, once per cached parse, to keep memory to the names."""
     from .suppliers.identifiers import identifiers_from_payments
     from .suppliers.resolution import resolve_names
 
-    identity_columns = ["supplier_name_raw", "publisher", "vat_number", "company_number", "supplier_code"]
+    identity = ["supplier_name_raw", "publisher", "vat_number", "company_number", "supplier_code"]
+    per_parse: dict[str, tuple[pd.DataFrame, Counter]] = {}
     counts: Counter = Counter()
     distinct = []
     for f in parsed:
-        frame = _file_payments(f, keys[f.rel], cache, publishers[f.publisher_id].name,
-                               identity_columns + ["source_file", "source_locator"])
-        counts.update(frame["supplier_name_raw"].fillna("").tolist())
-        distinct.append(frame.drop_duplicates(subset=identity_columns))
+        key = keys[f.rel]
+        if key not in per_parse:
+            frame = pq.read_table(cache / f"{key}.payments.parquet", columns=identity + ["source_locator"]).to_pandas()
+            per_parse[key] = (frame.drop_duplicates(subset=identity),
+                              Counter(frame["supplier_name_raw"].fillna("").tolist()))
+        names, name_counts = per_parse[key]
+        names = names.copy()
+        names["publisher"] = names["publisher"].where(names["publisher"].notna() & (names["publisher"] != ""),
+                                                      publishers[f.publisher_id].name)
+        names["source_file"] = f.rel
+        distinct.append(names)
+        counts.update(name_counts)
     if not distinct:
         return None
-    names = pd.concat(distinct, ignore_index=True).drop_duplicates(subset=identity_columns)
+    names = pd.concat(distinct, ignore_index=True).drop_duplicates(subset=identity)
     if not len(names):
         return None
     return resolve_names(list(counts), counts=counts, identifiers=identifiers_from_payments(names))
 
 
+class _SupplierColumns:
+    """The supplier columns of `spend.suppliers.annotate_payments`, attached to Arrow tables by name
+    lookup (each distinct name was resolved once), so the store never turns rows into Python objects."""
+
+    def __init__(self, resolution):
+        names = resolution.names
+        self.raw = pa.array(names["supplier_name_raw"].tolist(), pa.string())
+        self.columns = {f.name: pa.array([None if _missing(v) else v for v in names[f.name].tolist()], f.arrow_type)
+                        for f in schema.SUPPLIER_FIELDS}
+
+    def attach(self, table: pa.Table) -> pa.Table:
+        # A blank name resolves like the empty name, as in annotate_payments.
+        at = pc.index_in(pc.fill_null(table["supplier_name_raw"], ""), value_set=self.raw)
+        for name, values in self.columns.items():
+            table = table.append_column(name, values.take(at))
+        return table
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def _assemble(data: Path, files, keys, shas, reports, publishers, cache: Path, progress: bool):
     from tqdm import tqdm
-
-    from .suppliers.resolution import annotate_payments
 
     clean = data / "clean"
     parsed = [f for f in files if reports[keys[f.rel]]["status"] == "parsed"]
@@ -424,6 +458,8 @@ def _assemble(data: Path, files, keys, shas, reports, publishers, cache: Path, p
     for f in parsed:
         by_publisher.setdefault(f.publisher_id, []).append(f)
     resolution = _resolve_suppliers(parsed, keys, cache, publishers)
+    suppliers = _SupplierColumns(resolution) if resolution is not None else None
+    target = schema.arrow_schema(schema.STORED_PAYMENTS)
 
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=clean))
     try:
@@ -431,21 +467,25 @@ def _assemble(data: Path, files, keys, shas, reports, publishers, cache: Path, p
         payments_out.mkdir()
         n_rows = n_dups = total = 0
         for slug in tqdm(sorted(by_publisher), desc="assembling", unit="publisher", disable=not progress):
-            frames = [_with_provenance(_file_payments(f, keys[f.rel], cache, publishers[slug].name), f)
-                      for f in _publication_order(by_publisher[slug])]
-            frame = pd.concat(frames, ignore_index=True)
-            if resolution is not None:
-                frame = annotate_payments(frame, resolution=resolution)
-            frame["publisher_id"] = slug
-            frame["year"] = [d.year if isinstance(d, date) else None for d in frame["payment_date"]]
-            frame["duplicate_of"] = mark_duplicates(frame)
-            table = schema.to_arrow(frame, schema.STORED_PAYMENTS)
+            tables = []
+            for f in _publication_order(by_publisher[slug]):
+                t = _file_table(f, keys[f.rel], cache, publishers[slug].name)
+                tables.append(t.append_column("source_url", pa.array([f.meta.get("url")] * t.num_rows, pa.string())))
+            table = pa.concat_tables(tables)
+            n = table.num_rows
+            if suppliers is not None:
+                table = suppliers.attach(table)
+            table = table.append_column("publisher_id", pa.array([slug] * n, pa.string()))
+            table = table.append_column("year", pc.cast(pc.year(table["payment_date"]), pa.int32()))
+            table = table.append_column("duplicate_of", pa.array(_duplicates_of(table), pa.string()))
+            table = table.select(target.names).cast(target)
             ds.write_dataset(table, payments_out, format="parquet", partitioning=["publisher_id", "year"],
                              partitioning_flavor="hive", basename_template="part-{i}.parquet",
                              existing_data_behavior="overwrite_or_ignore")
-            n_rows += len(frame)
-            n_dups += int(frame["duplicate_of"].notna().sum())
-            total += total_pence(frame["amount_gbp"])
+            n_rows += n
+            n_dups += n - table["duplicate_of"].null_count
+            amounts = pc.sum(table["amount_gbp"]).as_py()
+            total += int(amounts * 100) if amounts is not None else 0
         _write_parquet_atomic(_rejects_table(parsed, keys, cache), staging / "rejects.parquet")
         _write_parquet_atomic(_files_table(files, keys, shas, reports, publishers), staging / "files.parquet")
         for name in ("payments", "rejects.parquet", "files.parquet"):
@@ -456,14 +496,18 @@ def _assemble(data: Path, files, keys, shas, reports, publishers, cache: Path, p
     return n_rows, n_dups, total
 
 
+def _duplicates_of(table: pa.Table) -> list:
+    """`mark_duplicates` over the columns that identify a transaction (amounts compared as exact text)."""
+    columns = ["publisher", "transaction_id", "payment_date", "amount_gbp", "supplier_name_raw", "source_file",
+               "source_locator"]
+    sub = table.select(columns)
+    sub = sub.set_column(3, "amount_gbp", pc.cast(sub["amount_gbp"], pa.string()))
+    return [v if isinstance(v, str) else None for v in mark_duplicates(sub.to_pandas()).tolist()]
+
+
 def _publication_order(files: list[RawSpendFile]) -> list[RawSpendFile]:
     """Earlier periods first (a transaction's first publication is its original); then by path."""
     return sorted(files, key=lambda f: (str(f.meta.get("period") or "~"), f.rel))
-
-
-def _with_provenance(frame: pd.DataFrame, f: RawSpendFile) -> pd.DataFrame:
-    frame["source_url"] = f.meta.get("url")
-    return frame
 
 
 def mark_duplicates(frame: pd.DataFrame) -> pd.Series:
@@ -595,8 +639,3 @@ def write_duckdb(data_dir: Path) -> Path:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return target
-
-
-def total_pence(amounts) -> int:
-    """Exact sum of Decimal amounts in pence."""
-    return sum(int(Decimal(a) * 100) for a in amounts)

@@ -96,7 +96,7 @@ def run_fetch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from spend.http import PoliteSession
-    from spend.notices.harvest import HarvestError, Progress, fetch_record, fetch_release, harvest_feed, harvest_search
+    from spend.notices.harvest import Progress, fetch_record, fetch_release, harvest_feed, harvest_search
 
     source = args.source
     raw_root = args.raw_dir or config.raw_dir()
