@@ -4,9 +4,9 @@
 
 (a) CSV and XLSX rows per second: `spend.parse_file` against a bare `pandas.read_csv` /
     `pandas.read_excel` of the same files. The ratio is spend's time over pandas' (target for CSV: 3).
-    "first pass" is each file's first parse in the process, after one warm-up file (spend's caches of
-    amounts, suppliers and header cells hold nothing of the others yet); the headline figure is the best
-    of three later passes.
+    The headline empties spend's caches that carry over from file to file (amounts, supplier codes, header
+    cells) before each timed pass, so every distinct value is paid for again; "warm" keeps them, as a
+    long `spend parse` over many months of one publisher would.
 (b) PDF pages per second: `spend.parse_file` against poppler's `pdftotext -layout`
     (Debian package poppler-utils; reported as unavailable when it is not installed).
 (c) The whole nhs-london-2020-21 folder, in a fresh process: wall time and peak memory (RSS).
@@ -47,16 +47,25 @@ def best_of_pair(ours, base, n=3) -> tuple[float, float]:
     return min(t[0] for t in times), min(t[1] for t in times)
 
 
+def forget_across_files() -> None:
+    """Empty the caches spend keeps from one file to the next (amounts, supplier codes, header cells), so
+    a timed pass pays for every distinct value again, as a first parse of these files would."""
+    from spend import headers, parse
+
+    parse._read_amount.cache_clear()
+    parse._split_supplier.cache_clear()
+    headers.normalise_header.cache_clear()
+
+
 def bench_tabular(files, baseline) -> dict:
     parse_file(files[0]), baseline(files[0])  # load the code paths both take, once
-    rows = []
-    first = timed(lambda: rows.extend(parse_file(f).report.rows_read for f in files))
-    first_base = timed(lambda: [baseline(f) for f in files])
-    rows = sum(rows)
-    ours, base = best_of_pair(lambda: [parse_file(f) for f in files], lambda: [baseline(f) for f in files])
-    return {"files": len(files), "rows": rows, "spend_rows_per_s": rows / ours, "baseline_rows_per_s": rows / base,
-            "ratio": ours / base, "first_pass_spend_rows_per_s": rows / first,
-            "first_pass_baseline_rows_per_s": rows / first_base, "first_pass_ratio": first / first_base}
+    rows = sum(parse_file(f).report.rows_read for f in files)
+    cold, base = best_of_pair(lambda: (forget_across_files(), [parse_file(f) for f in files]),
+                              lambda: [baseline(f) for f in files])
+    warm, base_again = best_of_pair(lambda: [parse_file(f) for f in files], lambda: [baseline(f) for f in files])
+    base = min(base, base_again)
+    return {"files": len(files), "rows": rows, "spend_rows_per_s": rows / cold, "baseline_rows_per_s": rows / base,
+            "ratio": cold / base, "warm_spend_rows_per_s": rows / warm, "warm_ratio": warm / base}
 
 
 def _read_csv(f):
@@ -116,10 +125,9 @@ def main() -> None:
     print(json.dumps(results, indent=2))
     c, x, p, w = results["csv"], results["xlsx"], results["pdf"], results["whole_nhs_folder"]
     print(f"\nCSV : {c['spend_rows_per_s']:,.0f} rows/s vs pandas.read_csv {c['baseline_rows_per_s']:,.0f} rows/s "
-          f"-> {c['ratio']:.2f}x slower (target 3x); first pass {c['first_pass_ratio']:.2f}x "
-          f"({c['first_pass_spend_rows_per_s']:,.0f} vs {c['first_pass_baseline_rows_per_s']:,.0f} rows/s)")
+          f"-> {c['ratio']:.2f}x slower (target 3x); caches warm {c['warm_ratio']:.2f}x")
     print(f"XLSX: {x['spend_rows_per_s']:,.0f} rows/s vs pandas.read_excel {x['baseline_rows_per_s']:,.0f} rows/s "
-          f"-> {x['ratio']:.2f}x; first pass {x['first_pass_ratio']:.2f}x")
+          f"-> {x['ratio']:.2f}x; caches warm {x['warm_ratio']:.2f}x")
     if p.get("ratio"):
         print(f"PDF : {p['spend_pages_per_s']:,.1f} pages/s vs pdftotext -layout {p['pdftotext_pages_per_s']:,.1f} pages/s "
               f"-> {p['ratio']:.1f}x slower (target 10x)")

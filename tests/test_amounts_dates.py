@@ -146,3 +146,26 @@ def test_the_column_order_decision_never_contradicts_a_day_over_twelve(d):
     if d.day > 12:
         assert decide_order({d.strftime("%d/%m/%Y")}) == {"/4": DAY_FIRST}
         assert decide_order({f"{d.month}/{d.day}/{d.year}"}) == {"/4": MONTH_FIRST}
+
+
+_AMOUNT_TEXT = st.one_of(
+    st.from_regex(r" {0,2}-?[0-9][0-9,]{0,12}(\.[0-9]{0,3})? {0,2}", fullmatch=True),
+    st.from_regex(r"\(?£?-?[0-9,]{1,9}(\.[0-9]{1,4})?\)?(CR|-)?", fullmatch=True),
+    st.text(alphabet=" \t\u00a0-.,0123456789£()abcCR", max_size=12),
+)
+
+
+@given(st.lists(_AMOUNT_TEXT, max_size=40))
+def test_reading_a_column_of_amounts_at_once_agrees_with_one_at_a_time(texts):
+    import pyarrow as pa
+
+    from spend.parse import read_amounts
+
+    together = read_amounts(pa.array(texts, pa.string()))
+    for text, got in zip(texts, together):
+        try:
+            pence, rounded = parse_amount_pence(text)
+        except AmountError as e:
+            assert isinstance(got, AmountError) and str(got) == str(e), text
+        else:
+            assert got == (pence, rounded, pence_to_decimal(pence)), text

@@ -73,6 +73,7 @@ class RawSpendFile:
 class BuildResult:
     files: int = 0
     parsed_now: int = 0  # files parsed in this run (the rest came from the cache)
+    parses: int = 0  # parse jobs run: files with identical bytes share one
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source_file, error)
     assembled: bool = False  # False: nothing had changed, the store was left as it was
     payments: int = 0
@@ -297,7 +298,8 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
             tasks.setdefault(key, (str(f.path), key, str(cache), date_order))
     _run_parses(list(tasks.values()), workers, scheduler, progress)
 
-    result = BuildResult(files=len(files), parsed_now=sum(1 for f in files if keys[f.rel] in tasks))
+    result = BuildResult(files=len(files), parsed_now=sum(1 for f in files if keys[f.rel] in tasks),
+                         parses=len(tasks))
     reports = {k: json.loads((cache / f"{k}.json").read_text(encoding="utf-8")) for k in set(keys.values())}
     result.failed = [(f.rel, reports[keys[f.rel]]["error"]) for f in files if reports[keys[f.rel]]["status"] != "parsed"]
 

@@ -99,15 +99,20 @@ def _pick_delimiter(text: str) -> str:
 
 def read_csv_text(data: bytes, source: str) -> RawFile:
     text, encoding = decode_text(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_pick_delimiter(text))
-    cells: list[list[str]] = []
-    ends: list[int] = []  # csv.line_num after each record: the physical line the record ends on
+    delimiter = _pick_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for row in reader:
-            cells.append(row)
-            ends.append(reader.line_num)
+        cells: list[list[str]] = list(reader)
     except csv.Error as e:
         raise CorruptFile(source, f"CSV cannot be read at line {reader.line_num}: {e}") from None
+    if reader.line_num == len(cells):  # one line per record: record n is line n
+        return RawFile("csv", [Sheet(None, cells=cells, locators=[f"line {n}" for n in range(1, len(cells) + 1)])],
+                       encoding)
+    # A quoted newline makes a record span lines: read again, noting where each record ends.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    ends: list[int] = []  # csv.line_num after each record: the physical line the record ends on
+    for _ in reader:
+        ends.append(reader.line_num)
     # A record starts on the line after the one the previous record ended on; a quoted newline spans lines.
     starts = [1, *(e + 1 for e in ends[:-1])] if ends else []
     locators = [f"line {s}" if s == e else f"lines {s}-{e}" for s, e in zip(starts, ends)]
