@@ -328,3 +328,14 @@ def test_the_store_carries_exactly_the_supplier_columns_annotate_payments_gives(
         left = stored[column].astype(object).where(stored[column].notna(), None).tolist()
         right = again[column].astype(object).where(again[column].notna(), None).tolist()
         assert left == right, column
+
+
+def test_supplier_report_reads_the_store_by_default(store, monkeypatch, capsys):
+    from spend.cli import main
+
+    data, _, _ = store
+    monkeypatch.setenv("SPEND_DATA", str(data))
+    assert main(["suppliers", "report", "--top", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "OPTUM HEALTH SOLUTIONS (UK) LTD  £276,000.00  8 payments" in out
+    assert "[group: Optum / UnitedHealth]" in out and "[group: nan]" not in out and "[nan]" not in out

@@ -45,7 +45,8 @@ def write_table(frame: pd.DataFrame, path: str | Path, table: str) -> Path:
 
 
 def read_payments(path: str | Path) -> pd.DataFrame:
-    """Read a payments table (.parquet or .csv) with amounts back as exact Decimals.
+    """Read a payments table (.parquet or .csv, or the store's partitioned folder) with amounts back
+    as exact Decimals.
 
     Raises `PaymentsInputError` naming the file (and row) when it is missing, of another kind,
     unreadable, lacks supplier_name_raw/amount_gbp, or holds an amount that is not a number.
@@ -53,6 +54,8 @@ def read_payments(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise PaymentsInputError(path, "file not found")
+    if path.is_dir() and path.name == "payments" and path.parent.name == "clean":  # the store's dataset
+        return load_payments(path.parent.parent)
     try:
         if path.suffix.lower() == ".parquet":
             frame = pq.read_table(path).to_pandas()

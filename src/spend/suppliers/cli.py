@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 from spend.errors import SpendError
-from spend.store import read_payments
+from spend.store import payments_dir, read_payments
 from spend.suppliers.overrides import default_overrides_path, load_overrides
 from spend.suppliers.report import format_report, summarise_top_suppliers
 from spend.suppliers.resolution import annotate_payments, resolve_payments
@@ -83,8 +83,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_payments_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--payments", type=Path, required=True,
-                        help="payments table (.parquet or .csv) with supplier_name_raw and amount_gbp")
+    parser.add_argument("--payments", type=Path, default=None,
+                        help="payments table (.parquet or .csv) with supplier_name_raw and amount_gbp "
+                             "(default: the store built by spend build, data/clean/payments)")
     parser.add_argument("--overrides", type=Path, help="overrides file (default: the package's)")
 
 
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
               f"{result.added} new decision(s) appended to {target}")
         return 0
     overrides = load_overrides(args.overrides)
-    payments = read_payments(args.payments)
+    payments = read_payments(args.payments or payments_dir())
     resolution = resolve_payments(payments, overrides=overrides)
     annotated = annotate_payments(payments, resolution=resolution)
     if command == "review":

@@ -55,9 +55,9 @@ def format_report(report: pd.DataFrame) -> str:
     """The report as plain text for a terminal."""
     lines = []
     for r in report.itertuples(index=False):
-        group = f"  [group: {r.supplier_group}]" if r.supplier_group else ""
+        group = "" if is_missing(r.supplier_group) or not r.supplier_group else f"  [group: {r.supplier_group}]"
         kind = "" if r.supplier_kind == "organisation" else f"  [{r.supplier_kind.replace('_', ' ')}]"
-        sector = f"  [{r.supplier_sector}]" if r.supplier_sector else ""
+        sector = "" if is_missing(r.supplier_sector) or not r.supplier_sector else f"  [{r.supplier_sector}]"
         lines.append(f"{r.rank:>2}. {r.supplier_name}  £{r.total_gbp:,.2f}  {r.payments} payments  ({r.supplier_id})"
                      f"{sector}{kind}{group}")
         for name, n, method in r.variants:
