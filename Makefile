@@ -24,7 +24,7 @@ setup: $(BIN)/.installed
 # notebooks to HTML reports, export the evidence for Optum with draft FOI requests, and check every
 # registered published figure (exit status 1 on a mismatch).
 SOURCE ?= local
-REPORTS := reports
+REPORTS := data/reports
 
 demo: setup
 ifeq ($(SOURCE),web)
