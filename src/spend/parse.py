@@ -196,7 +196,14 @@ def _every(cell_array: pa.Array, j: int | None, ncols: int) -> pa.Array:
     """Column `j` of a `_cell_array` (every `ncols`th cell from the `j`th), or blanks where there is no column."""
     if j is None:
         return pa.repeat(_BLANK, len(cell_array) // ncols)
-    return cell_array.take(np.arange(j, len(cell_array), ncols))
+    # The same row starts serve every column (shifted by j): made once per table shape, already in Arrow, as
+    # turning numpy indices into Arrow took as long as the `take` itself on a small file.
+    return cell_array.slice(j).take(_row_starts(len(cell_array) // ncols, ncols))
+
+
+@lru_cache(maxsize=8)
+def _row_starts(nrows: int, ncols: int) -> pa.Array:
+    return pa.array(np.arange(0, nrows * ncols, ncols))
 
 
 def _column(tables: list[_Table], name: str) -> pa.Array:
@@ -220,6 +227,8 @@ class _Distinct:
         self.cells = cells
         encoded = cells.dictionary_encode()
         self.distinct: pa.Array = encoded.dictionary
+        # Kept in Arrow too: `take` with Arrow indices skips converting numpy indices on every call.
+        self.indices: pa.Array = encoded.indices
         self.index: np.ndarray = encoded.indices.to_numpy(zero_copy_only=False)
 
     @cached_property
@@ -240,7 +249,7 @@ class _Distinct:
         every value is None, as pandas infers for such lists, unless it is a `published` column."""
         if not published and per_value.count(None) == len(per_value):
             return _nothing(len(self.index))
-        return _as_str(pa.array(per_value, type=pa.large_string()).take(self.index))
+        return _as_str(pa.array(per_value, type=pa.large_string()).take(self.indices))
 
     def rows_where(self, per_value: list[bool]) -> list[int]:
         """Positions of the rows whose value is flagged."""
@@ -588,9 +597,14 @@ _TRIM = pc.TrimOptions(_WHITESPACE)
 _BLANK, _MISSING = pa.scalar("", pa.large_string()), pa.scalar(None, pa.large_string())
 
 
+# ArrowStringArray with pandas 3 (None before, when `_STR` is plain object).
+_STR_ARRAY = _STR.construct_array_type() if isinstance(_STR, pd.api.extensions.ExtensionDtype) else None
+
+
 def _as_str(array: pa.Array):
-    """An Arrow string array as a text column (no copy with pandas' Arrow-backed `str`)."""
-    return pd.array(array, dtype=_STR)
+    """An Arrow string array as a text column (no copy with pandas' Arrow-backed `str`). Made directly when
+    possible: going through `pd.array` took five times as long, and a small file makes a dozen of these."""
+    return _STR_ARRAY(array, dtype=_STR) if _STR_ARRAY is not None else pd.array(array, dtype=_STR)
 
 
 def _str_array(values: list[str | None]):
@@ -621,7 +635,19 @@ def _frame(table: tuple[schema.Field, ...], columns: dict, n: int) -> pd.DataFra
     unexpected = set(columns) - set(schema.column_names(table))
     if missing or unexpected:  # a bug in this module, never bad input
         raise schema.SchemaError(f"missing column(s) {missing}, unexpected column(s) {sorted(unexpected)}")
-    return pd.DataFrame({f.name: columns[f.name] if f.name in columns else _nothing(n) for f in table}, copy=False)
+    # Every column is already what `DataFrame(dict)` would make of it (object numpy arrays, `str` arrays), so
+    # skip its per-column checks and conversions, and reuse the column labels: both cost more than the rest
+    # of building a small file's frame.
+    arrays = [columns[f.name] if f.name in columns else _nothing(n) for f in table]
+    return pd.DataFrame._from_arrays(arrays, columns=_labels(table).view(), index=pd.RangeIndex(n),
+                                     verify_integrity=False)
+
+
+@lru_cache(maxsize=4)
+def _labels(table: tuple[schema.Field, ...]) -> pd.Index:
+    """A table's column labels. Frames share the values (immutable) but each gets its own view, so that
+    naming one frame's columns leaves the others alone."""
+    return pd.Index(schema.column_names(table))
 
 
 def _empty_payments(source: str, sha256: str) -> pd.DataFrame:
@@ -633,8 +659,9 @@ def _empty_payments(source: str, sha256: str) -> pd.DataFrame:
 
 def _rejects_frame(rejects: list[dict], source: str, sha256: str) -> pd.DataFrame:
     n = len(rejects)
-    if not n:  # most files: the same empty frame every time (building a frame costs more than copying one)
-        return _no_rejects().copy()
+    if not n:  # most files: the same empty frame every time (building a frame costs more than copying one).
+        # A shallow copy is enough: with copy-on-write (always on from pandas 3) changing it never changes the original.
+        return _no_rejects().copy(deep=False)
     columns = {"source_file": _repeat(source, n), "source_sha256": _repeat(sha256, n)}
     for name in ("source_locator", "reason", "raw"):
         columns[name] = _str_array([r[name] for r in rejects])
