@@ -121,3 +121,12 @@ def test_cli_keep_going_writes_the_good_files_and_still_exits_1(tmp_path, capsys
     assert main(["parse", str(good), str(bad), "-o", str(out), "--keep-going"]) == 1
     assert out.read_text().count("\n") == 2
     assert "empty.csv: FAILED EmptyFile" in capsys.readouterr().out
+
+
+def test_undecidable_dates_name_the_first_such_date_in_the_file(tmp_path):
+    path = tmp_path / "ambiguous.csv"
+    rows = ["Date,Supplier,Transaction number,Amount"] + [f"{d},ACME LTD,T{i},1.00" for i, d in
+                                                          enumerate(["05/04/2019", "02/10/2019", "03/11/2019", "07/08/2019"])]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(AmbiguousDates, match=r"'05/04/2019'.*--date-order"):
+        parse_file(path)

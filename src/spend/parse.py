@@ -459,8 +459,8 @@ def _finish_payments(tables: list[_Table], report: FileReport, source: str, publ
     """Dates (order decided over the whole file), codes, publisher; build the frame column by column."""
     dates = _factorise(tables, "payment_date")
     date_text = [d.strip() for d in dates.values]
-    # The same set the row-by-row parser built, in the same order: which example an error quotes depends on it.
-    raw_dates = set(date_text)
+    # Distinct dates in file order, so an error quotes the first offending date of the file, whatever the hash seed.
+    raw_dates = list(dict.fromkeys(date_text))
     try:
         orders = {} if date_order else decide_order(raw_dates)
     except AmbiguityError as e:
