@@ -26,67 +26,7 @@ from spend.http import PROVENANCE_SUFFIX, read_provenance
 from spend.notices.decode import charset_of, load_json
 from spend.notices.flatten import NotOcds, Origin, document_kind, flatten_release, iter_releases
 from spend.notices.harvest import STATE_FILE
-from spend.schema import AMOUNT_TYPE, Field, to_arrow
-
-TIMESTAMP = pa.timestamp("us", tz="UTC")
-
-_PROVENANCE = (
-    Field("row_warnings", pa.string(), False, "What was repaired or odd in this row (e.g. 'buyer_name: HTML unescaped')"),
-    Field("source_file", pa.string(), True, "Path of the stored file the row was read from"),
-    Field("source_sha256", pa.string(), True, "sha256 of that file's bytes"),
-    Field("source_locator", pa.string(), True, "Where in the file: 'releases[3]', 'releases[0].awards[1].suppliers[2]'"),
-    Field("source_url", pa.string(), False, "URL the file was fetched from (null for files not fetched by spend)"),
-)
-
-NOTICES: tuple[Field, ...] = (
-    Field("ocid", pa.string(), True, "Open Contracting ID of the procurement"),
-    Field("release_id", pa.string(), True, "Release id, unique within the ocid"),
-    Field("date", TIMESTAMP, False, "Release date (UTC)"),
-    Field("tag", pa.string(), False, "Release tags joined by ',' (e.g. 'tender', 'award')"),
-    Field("buyer_name", pa.string(), False, "Buyer as published, HTML escaping undone"),
-    Field("buyer_id", pa.string(), False, "Buyer's id as published (in OCDS 1.1 a party id, unique only within the release)"),
-    Field("buyer_identifier", pa.string(), False, "Buyer's organisation identifier, scheme-id (e.g. 'GB-SRS-...'), when published"),
-    Field("title", pa.string(), False, "Tender title"),
-    Field("description", pa.string(), False, "Tender description, <br/> as line breaks"),
-    Field("value_amount", AMOUNT_TYPE, False, "Tender value, exact to the penny; null if not representable (see raw)"),
-    Field("value_amount_raw", pa.string(), False, "Tender value exactly as published"),
-    Field("value_currency", pa.string(), False, "Currency of the tender value (e.g. 'GBP')"),
-    Field("procurement_method", pa.string(), False, "OCDS procurementMethod code (open, selective, limited, direct)"),
-    Field("procurement_method_details", pa.string(), False, "Procedure as the publisher names it"),
-    Field("cpv", pa.string(), False, "CPV codes of the tender and its items, joined by ';'"),
-    Field("contract_period_start", TIMESTAMP, False, "Contract period start (UTC)"),
-    Field("contract_period_end", TIMESTAMP, False, "Contract period end (UTC)"),
-    Field("ocds_version", pa.string(), False, "OCDS version of the release ('1.0' when the package gives none)"),
-    *_PROVENANCE,
-)
-
-AWARDS: tuple[Field, ...] = (
-    Field("ocid", pa.string(), True, "Open Contracting ID of the procurement"),
-    Field("release_id", pa.string(), True, "Release the award was read from"),
-    Field("award_id", pa.string(), False, "Award id, unique within the ocid"),
-    Field("date", TIMESTAMP, False, "Award date (UTC)"),
-    Field("status", pa.string(), False, "Award status (pending, active, cancelled, unsuccessful)"),
-    Field("title", pa.string(), False, "Award title"),
-    Field("value_amount", AMOUNT_TYPE, False, "Award value, exact to the penny; null if not representable (see raw)"),
-    Field("value_amount_raw", pa.string(), False, "Award value exactly as published"),
-    Field("value_currency", pa.string(), False, "Currency of the award value"),
-    Field("contract_period_start", TIMESTAMP, False, "Contract period start (UTC)"),
-    Field("contract_period_end", TIMESTAMP, False, "Contract period end (UTC)"),
-    *_PROVENANCE,
-)
-
-AWARD_SUPPLIERS: tuple[Field, ...] = (
-    Field("ocid", pa.string(), True, "Open Contracting ID of the procurement"),
-    Field("release_id", pa.string(), True, "Release the award was read from"),
-    Field("award_id", pa.string(), False, "Award the supplier won"),
-    Field("supplier_party_id", pa.string(), False, "The supplier's party id (unique only within the release)"),
-    Field("supplier_name_raw", pa.string(), False, "Supplier as published, HTML escaping undone, not otherwise normalised"),
-    Field("identifier_scheme", pa.string(), False, "Identifier scheme (e.g. 'GB-COH', 'GB-CQC')"),
-    Field("identifier_id", pa.string(), False, "Identifier as published"),
-    Field("company_number", pa.string(), False, "Companies House number (8 characters) when the scheme is GB-COH"),
-    Field("sme", pa.bool_(), False, "Supplier is a small or medium enterprise, as the publisher says"),
-    *_PROVENANCE,
-)
+from spend.schema import AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Field, to_arrow  # noqa: F401 (re-exported)
 
 TABLES: dict[str, tuple[Field, ...]] = {"notices": NOTICES, "awards": AWARDS, "award_suppliers": AWARD_SUPPLIERS}
 
