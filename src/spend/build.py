@@ -35,7 +35,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -46,9 +45,8 @@ import pyarrow.parquet as pq
 from . import config, schema
 from .amounts import pence_to_decimal
 from .errors import SpendError
+from .files import PROVENANCE_SUFFIX, ProvenanceError, read_provenance, write_via_temp
 
-# Files beside the raw files that are not spend files.
-_SIDECAR = ".meta.json"
 # Modules whose code decides what a parse produces: a change to any of them re-parses everything.
 _PARSER_MODULES = ("parse", "readers", "pdf", "sniff", "headers", "amounts", "dates", "codes", "schema", "errors")
 _PARSER_DATA = ("header_synonyms.csv",)
@@ -106,20 +104,15 @@ def find_raw_files(data_dir: Path) -> list[RawSpendFile]:
                                "or spend fetch --from-dir ../shared/realdata)")
     out = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.name.endswith(_SIDECAR) or path.name.startswith("."):
+        if not path.is_file() or path.name.endswith(PROVENANCE_SUFFIX) or path.name.startswith("."):
             continue
         rel_to_root = path.relative_to(root)
         if len(rel_to_root.parts) < 2:
             raise BuildError(path, "raw spend files belong in a publisher folder: data/raw/spend/<publisher>/...")
-        meta_path = path.with_name(path.name + _SIDECAR)
-        meta = {}
-        if meta_path.is_file():
-            try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as e:
-                raise BuildError(meta_path, f"unreadable provenance record: {e}") from None
-            if not isinstance(meta, dict):
-                raise BuildError(meta_path, "unreadable provenance record: not a JSON object")
+        try:
+            meta = read_provenance(path) or {}
+        except ProvenanceError as e:
+            raise BuildError(e.source, e.reason) from None
         st = path.stat()
         out.append(RawSpendFile(path, path.relative_to(data_dir / "raw").as_posix(), rel_to_root.parts[0],
                                 meta, st.st_size, st.st_mtime_ns))
@@ -192,24 +185,12 @@ def parse_to_cache(path: str, key: str, cache_dir: str, date_order: str | None) 
     return report
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """`write(tmp)` then rename over `path`: readers see the old file or the new one, never half of one.
-    The temp name starts with a dot, so `find_raw_files` never takes a leftover one for a raw file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    _write_atomic(path, lambda tmp: pq.write_table(table, tmp))
+    write_via_temp(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _write_text_atomic(text: str, path: Path) -> None:
-    _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_via_temp(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _run_parses(tasks: list[tuple[str, str, str, str | None]], workers: int | None, scheduler: str | None,

@@ -10,8 +10,6 @@ labels) come from exact Decimal sums.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from spend.analysis import as_date, format_gbp, money_sum, months_of_period
+from spend.files import write_via_temp
 
 DPI = 120
 
@@ -44,17 +43,7 @@ def _new_figure(width: float, height: float) -> Figure:
 
 def save_png(fig: Figure, path: str | Path) -> Path:
     """Write `fig` as PNG, atomically (a temp file renamed into place)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png", bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_via_temp(Path(path), lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
 
 
 def _money_axis(axis) -> None:

@@ -13,9 +13,7 @@ unless `include_individuals=True`: exports get passed around, and a person's nam
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -28,6 +26,7 @@ from spend.analysis import (
     select_payments,
 )
 from spend.errors import SpendError
+from spend.files import write_via_temp
 
 EXPORT_COLUMNS = [
     "publisher_id", "publisher", "payment_date", "transaction_id", "amount_gbp", "expense_type", "expense_area",
@@ -114,19 +113,6 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _atomic(path: Path, write) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_export(evidence: Evidence | pd.DataFrame, path: str | Path) -> Path:
     """Write the evidence rows to .csv (UTF-8 with BOM, amounts as text) or .xlsx; nothing half-written."""
     rows = evidence.rows if isinstance(evidence, Evidence) else evidence
@@ -134,9 +120,9 @@ def write_export(evidence: Evidence | pd.DataFrame, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         text = rows[EXPORT_COLUMNS].map(_cell_text)
-        return _atomic(path, lambda tmp: text.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"))
+        return write_via_temp(path, lambda tmp: text.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"))
     if suffix == ".xlsx":
-        return _atomic(path, lambda tmp: _write_xlsx(rows, tmp))
+        return write_via_temp(path, lambda tmp: _write_xlsx(rows, tmp))
     raise ExportError(path, "write the export to a .csv or .xlsx file")
 
 
@@ -268,7 +254,7 @@ def write_foi_drafts(evidence: Evidence, out_dir: str | Path, *, supplier_label:
         label = label or "an individual (name withheld)"
         text = draft_foi_request(rows, supplier_label=label, publisher_name=publisher_name)
         path = out_dir / f"foi-{publisher_id}-{_slug(evidence.match.text)}.txt"
-        written.append(_atomic(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8")))
+        written.append(write_via_temp(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8")))
     return written
 
 

@@ -49,13 +49,13 @@ from urllib3.util.retry import Retry
 
 from spend import __version__
 from spend.errors import SpendError
+from spend.files import PROVENANCE_SUFFIX, provenance_path, read_provenance, write_atomic  # noqa: F401 (used here and re-exported)
 
 # Environment variables: a contact (URL or e-mail) added to the User-Agent, and a factor applied
 # to every wait before sleeping (0 in tests; 1, the default, in real use).
 CONTACT_ENV = "SPEND_HTTP_CONTACT"
 WAIT_SCALE_ENV = "SPEND_HTTP_WAIT_SCALE"
 
-PROVENANCE_SUFFIX = ".meta.json"
 
 
 def user_agent() -> str:
@@ -343,25 +343,6 @@ class Provenance:
     request_body: Any = None
 
 
-def provenance_path(path: Path) -> Path:
-    return path.with_name(path.name + PROVENANCE_SUFFIX)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def save_response(response: requests.Response, path: Path) -> Provenance:
     """Store the body byte for byte at `path`, and its provenance beside it; return the provenance."""
     body = response.content
@@ -393,11 +374,3 @@ def save_response(response: requests.Response, path: Path) -> Provenance:
     write_atomic(path, body)
     write_atomic(provenance_path(path), json.dumps(asdict(record), indent=1, ensure_ascii=False).encode("utf-8"))
     return record
-
-
-def read_provenance(path: Path) -> dict[str, Any] | None:
-    """The provenance record stored beside `path`, or None (files not fetched by us have none)."""
-    meta = provenance_path(path)
-    if not meta.exists():
-        return None
-    return json.loads(meta.read_text(encoding="utf-8"))

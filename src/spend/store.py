@@ -6,8 +6,6 @@ write leaves no partial file: the temp file is removed and the old file, if any,
 
 from __future__ import annotations
 
-import os
-import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pyarrow.parquet as pq
 
 from . import schema
 from .errors import PaymentsInputError
+from .files import write_via_temp
 
 SPEND_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".xlsm", ".pdf"}
 TABLES = {"payments": schema.PAYMENTS, "rejects": schema.REJECTS, "stored_payments": schema.STORED_PAYMENTS}
@@ -29,19 +28,10 @@ def write_table(frame: pd.DataFrame, path: str | Path, table: str) -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ValueError(f"{path}: write .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if suffix == ".parquet":
-            pq.write_table(schema.to_arrow(frame, fields), tmp)
-        else:
-            schema.enforce(frame, fields).to_csv(tmp, index=False, encoding="utf-8", date_format="%Y-%m-%d")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    if suffix == ".parquet":
+        return write_via_temp(path, lambda tmp: pq.write_table(schema.to_arrow(frame, fields), tmp))
+    return write_via_temp(path, lambda tmp: schema.enforce(frame, fields).to_csv(
+        tmp, index=False, encoding="utf-8", date_format="%Y-%m-%d"))
 
 
 def read_payments(path: str | Path) -> pd.DataFrame:

@@ -12,7 +12,6 @@ with a `BuildReport` that accounts for every file and every release:
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spend.http import PROVENANCE_SUFFIX, read_provenance
+from spend.files import PROVENANCE_SUFFIX, read_provenance, write_via_temp
 from spend.notices.decode import charset_of, load_json
 from spend.notices.flatten import NotOcds, Origin, document_kind, flatten_release, iter_releases
 from spend.notices.harvest import STATE_FILE
@@ -159,8 +158,6 @@ def write_tables(tables: NoticeTables, out_dir: str | Path) -> dict[str, Path]:
     written = {}
     for name, frame in tables.frames().items():
         path = out / f"{name}.parquet"
-        tmp = out / f".{name}.parquet.{os.getpid()}.tmp"
-        pq.write_table(to_arrow_table(frame, name), tmp)
-        os.replace(tmp, path)
+        write_via_temp(path, lambda tmp: pq.write_table(to_arrow_table(frame, name), tmp))
         written[name] = path
     return written

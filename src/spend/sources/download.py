@@ -56,7 +56,8 @@ from urllib3.exceptions import ProtocolError
 
 from spend import sniff
 from spend.errors import CorruptFile, EmptyFile, NotASpendFile
-from spend.http import PROVENANCE_SUFFIX, FetchError, PoliteSession, Service, provenance_path, write_atomic
+from spend.files import PROVENANCE_SUFFIX, ProvenanceError, provenance_path, read_provenance, write_atomic
+from spend.http import FetchError, PoliteSession, Service
 
 from .errors import DownloadError, FileTooLarge, NotADataFile, TruncatedDownload
 from .periods import Period
@@ -237,16 +238,10 @@ def write_record(path: Path, record: dict[str, Any]) -> None:
 def read_record(path: Path) -> dict[str, Any] | None:
     """The provenance record beside `path`, or None when it has none; `DownloadError` when it is unreadable
     (the file it describes is then left alone rather than overwritten without a record of what it was)."""
-    meta = provenance_path(path)
-    if not meta.is_file():
-        return None
     try:
-        record = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise DownloadError(meta, f"unreadable provenance record: {e}") from None
-    if not isinstance(record, dict):
-        raise DownloadError(meta, "unreadable provenance record: not a JSON object")
-    return record
+        return read_provenance(path)
+    except ProvenanceError as e:
+        raise DownloadError(e.source, e.reason) from None
 
 
 def sniff_format(data: bytes, source: str) -> str:
