@@ -288,14 +288,14 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
     outputs_exist = (clean / "payments").is_dir() and (clean / "files.parquet").is_file() and (data / "spend.duckdb").is_file()
     if not force and outputs_exist and state.get("assembled") == fingerprint:
         result.seconds = time.perf_counter() - started
-        _save_state(state_path, version, files, shas, keys, publishers, fingerprint)
+        _save_state(state_path, state, version, files, shas, keys, publishers, fingerprint)
         return result
 
     totals = _assemble(data, files, keys, shas, reports, publishers, cache, progress)
     result.assembled = True
     result.payments, result.duplicates, result.total_pence = totals
     _prune_cache(cache, set(keys.values()))
-    _save_state(state_path, version, files, shas, keys, publishers, fingerprint)
+    _save_state(state_path, state, version, files, shas, keys, publishers, fingerprint)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -330,13 +330,16 @@ def _load_state(path: Path) -> dict:
     return state if state.get("version") == STATE_VERSION else {}
 
 
-def _save_state(path: Path, version: str, files, shas, keys, publishers, fingerprint: str) -> None:
+def _save_state(path: Path, previous: dict, version: str, files, shas, keys, publishers, fingerprint: str) -> None:
+    """Record what this build saw; left unwritten when it is what the last build recorded (a no-change
+    rebuild of a large store would otherwise rewrite a record of every file)."""
     state = {
         "version": STATE_VERSION, "parser": version, "assembled": fingerprint,
         "files": {f.rel: {"size": f.size, "mtime_ns": f.mtime_ns, "sha256": shas[f.rel], "key": keys[f.rel],
                           "date_order": _hint(publishers[f.publisher_id], "date_order")} for f in files},
     }
-    _write_text_atomic(json.dumps(state, indent=1), path)
+    if state != previous:
+        _write_text_atomic(json.dumps(state, indent=1), path)
 
 
 def files_changed_since_build(data_dir: str | Path) -> list[str]:
