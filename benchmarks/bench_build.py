@@ -100,7 +100,7 @@ def place_corpus(data: Path, realdata: Path, publishers, copies: int) -> int:
 
 
 def timed_build(data: Path, publishers: dict, **kw):
-    from spend.build import build_store
+    from spend.store.build import build_store
 
     with PeakMemory() as mem:
         t = time.perf_counter()
@@ -113,7 +113,7 @@ def query_ratio(data: Path, publisher_id: str, repeats: int = 3):
     """Total by supplier and month for one publisher: DuckDB over the store, and pandas."""
     import duckdb
 
-    from spend.store import load_payments
+    from spend.store.tables import load_payments
 
     sql = ("select supplier_id, any_value(supplier_name) as supplier, strftime(payment_date, '%Y-%m') as month, "
            "count(*) as payments, sum(amount_gbp) as total from payments_counted where publisher_id = ? "
@@ -145,7 +145,7 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, help="keep the stores here (default: a temporary folder)")
     args = parser.parse_args()
 
-    from spend.config import realdata_dir
+    from spend.core.config import realdata_dir
     from spend.sources.registry import load_publishers
 
     realdata = realdata_dir()

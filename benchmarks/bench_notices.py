@@ -66,7 +66,7 @@ def rss_mb() -> float:
 def run_phase(phase: str, raw: str, out: str, repeats: int, queue: multiprocessing.Queue) -> None:
     import pandas  # noqa: F401  (imported before measuring, as any build has it loaded)
 
-    from spend.notices import build_tables, write_tables
+    from spend.notices.tables import build_tables, write_tables
 
     files = sorted(Path(raw).rglob("*.json"))
     start_rss = rss_mb()
@@ -104,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from spend import config
+    from spend.core import config
 
     with tempfile.TemporaryDirectory(prefix="bench-notices-") as tmp:
         raw, out = Path(tmp) / "raw", Path(tmp) / "clean"

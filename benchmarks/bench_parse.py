@@ -27,8 +27,8 @@ from pathlib import Path
 import pandas as pd
 import pypdfium2 as pdfium
 
-from spend.config import realdata_dir
-from spend.parse import parse_file
+from spend.core.config import realdata_dir
+from spend.parse.file import parse_file
 
 
 def timed(fn) -> float:
@@ -50,7 +50,7 @@ def best_of_pair(ours, base, n=3) -> tuple[float, float]:
 def forget_across_files() -> None:
     """Empty the caches spend keeps from one file to the next (amounts, supplier codes, header cells), so
     a timed pass pays for every distinct value again, as a first parse of these files would."""
-    from spend import headers, parse
+    from spend.parse import file as parse, headers
 
     parse._read_amount.cache_clear()
     parse._split_supplier.cache_clear()
@@ -93,7 +93,7 @@ def bench_pdf(files) -> dict:
 _WHOLE = """
 import resource, sys, time
 from pathlib import Path
-from spend.parse import parse_file
+from spend.parse.file import parse_file
 root = Path(sys.argv[1])
 files = [f for f in sorted(root.rglob('*')) if f.suffix in ('.csv', '.xls', '.xlsx', '.pdf') and not f.name.endswith('.pdf.csv')]
 t = time.perf_counter()

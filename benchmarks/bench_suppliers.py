@@ -57,8 +57,8 @@ SUFFIXES = ["LTD", "LIMITED", "Ltd", "Limited", "PLC", "plc", "(UK) LTD", "UK Li
 
 
 def read_corpus_names() -> list[str]:
-    from spend.config import realdata_dir
-    from spend.parse import parse_spend_file
+    from spend.core.config import realdata_dir
+    from spend.parse.file import parse_spend_file
 
     excluded = ("first-upload", ".pdf.csv", "2011-01-payments.csv", "2012-05-payments.csv")
     names: set[str] = set()

@@ -26,8 +26,9 @@
 import pandas as pd
 from IPython.display import Image, display
 
-from spend import analysis, charts, figures
-from spend.config import data_dir
+from spend import analysis
+from spend.outputs import charts, figures
+from spend.core.config import data_dir
 from spend.store import load_payments
 
 payments = load_payments()

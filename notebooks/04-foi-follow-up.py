@@ -23,8 +23,9 @@
 # Individuals' names are withheld in exports unless asked for (`include_individuals=True`).
 
 # %%
-from spend import analysis, export, figures
-from spend.config import data_dir
+from spend import analysis
+from spend.outputs import export, figures
+from spend.core.config import data_dir
 from spend.store import load_payments
 
 supplier = "Optum / UnitedHealth"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spend.config import realdata_dir
+from spend.core.config import realdata_dir
 
 
 def pytest_configure(config):
@@ -33,6 +33,6 @@ def fixture_store(tmp_path_factory, realdata) -> Path:
 
 @pytest.fixture(scope="session")
 def fixture_payments(fixture_store):
-    from spend.store import load_payments
+    from spend.store.tables import load_payments
 
     return load_payments(fixture_store)

@@ -44,7 +44,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, unquote
 
 import pytest
 
-from spend import config
+from spend.core import config
 
 # --- nothing leaves 127.0.0.1 -----------------------------------------------------------------
 

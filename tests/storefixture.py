@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spend.build import build_store, write_duckdb
+from spend.store.build import build_store, write_duckdb
 from spend.notices.tables import build_tables, write_tables
 from spend.sources.registry import get_publisher
 

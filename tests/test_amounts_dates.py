@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spend.amounts import (
+from spend.parse.amounts import (
     _PLAIN,
     AmountError,
     _parse_general,
@@ -18,7 +18,7 @@ from spend.amounts import (
     parse_amount_pence,
     pence_to_decimal,
 )
-from spend.dates import DAY_FIRST, MONTH_FIRST, AmbiguityError, DateError, DateReader, decide_order
+from spend.parse.dates import DAY_FIRST, MONTH_FIRST, AmbiguityError, DateError, DateReader, decide_order
 
 AMOUNTS = [
     ("£83,379.00", 8337900), ('67,132.60', 6713260), ("49,521.52 ", 4952152), ("(2,509,460.00)", -250946000),
@@ -159,7 +159,7 @@ _AMOUNT_TEXT = st.one_of(
 def test_reading_a_column_of_amounts_at_once_agrees_with_one_at_a_time(texts):
     import pyarrow as pa
 
-    from spend import parse
+    from spend.parse import file as parse
 
     # Force the column-wise path (short columns are read one by one, which is parse_amount_pence itself).
     saved, parse._FEW_AMOUNTS = parse._FEW_AMOUNTS, 0

@@ -185,7 +185,7 @@ def test_sector_shares_read_the_stored_sector(fixture_payments):
 
 
 def test_sector_shares_need_a_sector_column_or_a_classifier(fixture_payments):
-    from spend.errors import PaymentsInputError
+    from spend.core.errors import PaymentsInputError
 
     unbuilt = fixture_payments.drop(columns=["supplier_sector"])
     with pytest.raises(PaymentsInputError, match="no supplier_sector column"):
@@ -307,7 +307,7 @@ def test_award_lines_keep_the_latest_release_and_fall_back_on_periods():
 
 
 def test_award_lines_from_the_real_notices(fixture_store, fixture_payments):
-    from spend.figures import load_award_lines
+    from spend.outputs.figures import load_award_lines
 
     lines = load_award_lines(fixture_store)
     assert len(lines) == 492 and lines[["ocid", "award_id"]].drop_duplicates().shape[0] == 50

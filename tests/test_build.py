@@ -12,11 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from spend.build import BuildError, build_store, find_raw_files, mark_duplicates
-from spend.errors import PaymentsInputError
-from spend.parse import parse_file
-from spend.status import store_status
-from spend.store import load_payments
+from spend.store.build import BuildError, build_store, find_raw_files, mark_duplicates
+from spend.core.errors import PaymentsInputError
+from spend.parse.file import parse_file
+from spend.analysis.coverage import store_status
+from spend.store.tables import load_payments
 
 PUBLISHERS = {
     "nhs-hounslow-ccg": SimpleNamespace(slug="nhs-hounslow-ccg", name="NHS Hounslow CCG", hints={}),

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from spend import analysis, charts
+from spend import analysis
+from spend.outputs import charts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 GBP_TICK = re.compile(r"^-?£\d{1,3}(,\d{3})*$")

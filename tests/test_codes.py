@@ -1,6 +1,6 @@
 import pytest
 
-from spend.codes import classify_code, normalise_vat_number, split_glued_code
+from spend.core.codes import classify_code, normalise_vat_number, split_glued_code
 
 CASES = [
     # raw value, expected name, expected code, expected kind

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spend import export
-from spend.analysis import Period, money_sum
-from spend.export import EXPORT_COLUMNS, WITHHELD, ExportError
-from spend.parse import parse_file
+from spend.outputs import export
+from spend.analysis.selection import Period, money_sum
+from spend.outputs.export import EXPORT_COLUMNS, WITHHELD, ExportError
+from spend.parse.file import parse_file
 
 D = Decimal
 NHS_OPTUM = dict(supplier="Optum / UnitedHealth", publishers=["nhs-hounslow-ccg", "nhs-redbridge-ccg"])

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from spend import figures
-from spend.analysis import Period, month_of
-from spend.figures import FiguresFileError, Figure, Query, Source, SupplierSelector, Tolerance
+from spend.outputs import figures
+from spend.analysis.selection import Period, month_of
+from spend.outputs.figures import FiguresFileError, Figure, Query, Source, SupplierSelector, Tolerance
 
 OPTUM_UK = SupplierSelector(name=r"^OPTUM HEALTH SOLUTIONS \(UK\) LTD$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spend.files import ProvenanceError, provenance_path, read_provenance, write_atomic, write_via_temp
+from spend.core.files import ProvenanceError, provenance_path, read_provenance, write_atomic, write_via_temp
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

@@ -14,10 +14,10 @@ from datetime import datetime
 import pytest
 
 from localserver import FakeClock, FakeServices, NetworkBlocked, load_recorded, loopback_only  # noqa: F401
-from spend.errors import SpendError
-from spend.http import FetchError, PoliteSession, Service, read_provenance, save_response, user_agent
-from spend.notices.harvest import require_json_object
-from spend.notices.sources import CONTRACTS_FINDER, FIND_A_TENDER
+from spend.core.errors import SpendError
+from spend.sources.http import FetchError, PoliteSession, Service, read_provenance, save_response, user_agent
+from spend.sources.harvest import require_json_object
+from spend.sources.notice_apis import CONTRACTS_FINDER, FIND_A_TENDER
 
 
 @pytest.fixture(scope="module")

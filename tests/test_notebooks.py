@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from spend import figures
-from spend.config import PROJECT_ROOT
+from spend.outputs import figures
+from spend.core.config import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 EXPECTED = ["01-optum-and-the-nhs", "02-who-gets-paid", "03-contracts-against-payments", "04-foi-follow-up"]

@@ -11,8 +11,8 @@ import pytest
 
 from localserver import FakeServices, contracts_finder_dir, load_records, load_recorded, loopback_only  # noqa: F401
 from spend.cli import main as spend_main
-from spend.errors import SpendError
-from spend.notices import cli
+from spend.core.errors import SpendError
+from spend.cli import notices as cli
 
 
 @pytest.fixture(autouse=True)
@@ -157,9 +157,9 @@ def test_ctrl_c_exits_130_with_a_resume_hint(server, tmp_path, monkeypatch, caps
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    import spend.notices.harvest
+    import spend.sources.harvest
 
-    monkeypatch.setattr(spend.notices.harvest, "harvest_feed", interrupted)  # run_fetch imports it when run
+    monkeypatch.setattr(spend.sources.harvest, "harvest_feed", interrupted)  # run_fetch imports it when run
     code = run("notices", "fetch", "--source", "contracts-finder", "--from", "2019-01-01", "--to", "2019-01-02",
                "--base-url", server.base_url, "--raw-dir", str(tmp_path), "--no-cache")
     assert code == 130

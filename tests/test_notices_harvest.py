@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from localserver import FakeClock, FakeServices, Recorded, load_recorded, load_records, loopback_only  # noqa: F401
-from spend.http import PoliteSession, read_provenance
+from spend.sources.http import PoliteSession, read_provenance
 from spend.notices import build_tables
-from spend.notices.harvest import HarvestError, HarvestState, fetch_record, fetch_release, harvest_feed, harvest_search
-from spend.notices.sources import (
+from spend.sources.harvest import HarvestError, HarvestState, fetch_record, fetch_release, harvest_feed, harvest_search
+from spend.sources.notice_apis import (
     CONTRACTS_FINDER,
     CONTRACTS_FINDER_FEED,
     CONTRACTS_FINDER_LOOKUPS,

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from localserver import loopback_only  # noqa: F401
-from spend.notices.cli import register
-from spend.notices.sources import CONTRACTS_FINDER, FEEDS, FIND_A_TENDER, LOOKUPS, SEARCHES
+from spend.cli.notices import register
+from spend.sources.notice_apis import CONTRACTS_FINDER, FEEDS, FIND_A_TENDER, LOOKUPS, SEARCHES
 
 SERVICES = [CONTRACTS_FINDER, FIND_A_TENDER]
 

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from localserver import contracts_finder_dir, loopback_only  # noqa: F401
-from spend.notices import AWARD_SUPPLIERS, AWARDS, NOTICES, build_tables, write_tables
+from spend.notices.tables import AWARD_SUPPLIERS, AWARDS, NOTICES, build_tables, write_tables
 from spend.notices.tables import TABLES
 
 

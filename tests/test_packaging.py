@@ -6,7 +6,7 @@ import re
 import tomllib
 
 from spend.cli import build_parser
-from spend.config import PROJECT_ROOT
+from spend.core.config import PROJECT_ROOT
 
 # conda-forge spells a few packages differently from PyPI.
 CONDA_NAMES = {"duckdb": "python-duckdb"}

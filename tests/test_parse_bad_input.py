@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from spend.cli import main  # noqa: E402
-from spend.errors import (  # noqa: E402
+from spend.core.errors import (  # noqa: E402
     AmbiguousDates,
     CorruptFile,
     EmptyFile,
@@ -22,7 +22,7 @@ from spend.errors import (  # noqa: E402
     SummaryNotTransactions,
     UnknownHeader,
 )
-from spend.parse import parse_file  # noqa: E402
+from spend.parse.file import parse_file  # noqa: E402
 
 HEADER = "Department Family,Entity,Date,Expense Type,Expense Area,Supplier,Transaction Number,Amount\n"
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from spend.errors import SummaryNotTransactions
-from spend.parse import parse_file
+from spend.core.errors import SummaryNotTransactions
+from spend.parse.file import parse_file
 
 NHS = "nhs-london-2020-21/"
 

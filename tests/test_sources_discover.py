@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from spend.errors import SpendError
+from spend.core.errors import SpendError
 from spend.sources.discover import Link, discover, extract_links, is_file_link, is_next_link, is_year_link
 
 PAGE = "https://www.example-trust.nhs.uk/about-us/spend-over-25k"

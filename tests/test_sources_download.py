@@ -26,7 +26,7 @@ from spend.sources.download import (
     sniff_format,
 )
 from spend.sources.errors import FileTooLarge, NotADataFile
-from spend.sources.periods import Period
+from spend.core.periods import Period
 
 SLUG = "test-trust"
 APRIL = "nhs-london-2020-21/CROY/CROY 01 - April.csv"

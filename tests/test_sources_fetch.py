@@ -19,7 +19,7 @@ from spend.cli import main
 from spend.sources.download import SessionPool
 from spend.sources.errors import FetchUsageError
 from spend.sources.fetch import fetch_publisher, import_corpus
-from spend.sources.periods import Period
+from spend.core.periods import Period
 from spend.sources.registry import get_publisher, load_publishers
 
 CROY = "nhs-london-2020-21/CROY"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from spend.sources.errors import PeriodError
-from spend.sources.periods import MONTHS, Period, infer_period, month_number
+from spend.core.periods import MONTHS, Period, infer_period, month_number
 from spend.sources.registry import load_publishers
 
 # Every file in the corpus's spend folders, with the period its name (and folder) says. Checked by

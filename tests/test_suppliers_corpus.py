@@ -5,11 +5,11 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from spend.config import realdata_dir
+from spend.core.config import realdata_dir
 from spend.suppliers import annotate_payments, no_overrides, resolve_payments
 from spend.suppliers.report import format_report, summarise_top_suppliers
 
-parse = pytest.importorskip("spend.parse")
+parse = pytest.importorskip("spend.parse.file")
 
 # The publishers' transaction files (README of the corpus): not the third party's PDF extractions, not the
 # archiver's first uploads, not Lambeth's two pivot-table summaries.

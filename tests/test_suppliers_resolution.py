@@ -9,7 +9,7 @@ import pytest
 
 from spend.suppliers import IdentifierStore, annotate_payments, identifiers_from_payments, no_overrides, resolve_names
 from spend.cli import main
-from spend.suppliers.cli import register
+from spend.cli.suppliers import register
 from spend.suppliers.errors import OverridesError, PaymentsInputError, ReviewFileError
 from spend.suppliers.identifiers import is_valid_uk_vat, normalise_identifier
 from spend.suppliers.overrides import OverrideRow, default_overrides_path, load_overrides, parse_overrides
@@ -313,7 +313,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
 
 def test_payments_input_errors_are_typed(tmp_path):
-    from spend.suppliers.cli import read_payments
+    from spend.cli.suppliers import read_payments
 
     path = tmp_path / "p.csv"
     path.write_text("name,amount\n", encoding="utf-8")

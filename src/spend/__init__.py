@@ -12,7 +12,7 @@ _LAZY = {
     "load_payments": ("spend.store", "load_payments"),
     "parse_spend_file": ("spend.parse", "parse_spend_file"),
     "parse_file": ("spend.parse", "parse_file"),
-    "build_store": ("spend.build", "build_store"),
+    "build_store": ("spend.store", "build_store"),
 }
 
 

@@ -1,20 +1,15 @@
-"""Contracts Finder and Find a Tender notices: harvest OCDS politely and resumably, flatten to tables.
+"""Contracts Finder and Find a Tender notices as tables: OCDS decoded tolerantly (`decode`), releases
+flattened to rows (`flatten`), stored files read into the notices, awards and award_suppliers tables
+(`tables`). Pure: harvesting is `spend.sources.harvest`, writing is `spend.store`.
 
-    from spend.notices import build_tables, harvest_feed, CONTRACTS_FINDER_FEED
+    from spend.notices import build_tables
 
-Names are imported on first use, so the command line starts without loading the harvester.
+Names are imported on first use.
 """
 
 from importlib import import_module
 
-_WHERE = {
-    **dict.fromkeys(["HarvestError", "HarvestResult", "Progress", "fetch_record", "fetch_release", "harvest_feed",
-                     "harvest_search"], "spend.notices.harvest"),
-    **dict.fromkeys(["CONTRACTS_FINDER", "CONTRACTS_FINDER_FEED", "CONTRACTS_FINDER_LOOKUPS", "CONTRACTS_FINDER_SEARCH",
-                     "FEEDS", "FIND_A_TENDER", "FIND_A_TENDER_FEED"], "spend.notices.sources"),
-    **dict.fromkeys(["AWARD_SUPPLIERS", "AWARDS", "NOTICES", "BuildReport", "NoticeTables", "build_tables",
-                     "write_tables"], "spend.notices.tables"),
-}
+_WHERE = dict.fromkeys(["BuildReport", "NoticeTables", "build_tables", "find_raw_files"], "spend.notices.tables")
 __all__ = sorted(_WHERE)
 
 

@@ -21,11 +21,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spend.files import PROVENANCE_SUFFIX, read_provenance, write_via_temp
+from spend.core.files import PROVENANCE_SUFFIX, read_provenance, write_via_temp
 from spend.notices.decode import charset_of, load_json
 from spend.notices.flatten import NotOcds, Origin, document_kind, flatten_release, iter_releases
-from spend.notices.harvest import STATE_FILE
-from spend.schema import AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Field, to_arrow  # noqa: F401 (re-exported)
+from spend.sources.harvest import STATE_FILE
+from spend.core.schema import AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Field, to_arrow  # noqa: F401 (re-exported)
 
 TABLES: dict[str, tuple[Field, ...]] = {"notices": NOTICES, "awards": AWARDS, "award_suppliers": AWARD_SUPPLIERS}
 

@@ -29,10 +29,10 @@ from html.parser import HTMLParser
 from typing import Callable
 from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit
 
-from spend.errors import SpendError
+from spend.core.errors import SpendError
 
-from .download import FILE_SUFFIXES, FileLink
-from .periods import Period, infer_period
+from spend.sources.download import FILE_SUFFIXES, FileLink
+from spend.core.periods import Period, infer_period
 
 DEFAULT_MAX_PAGES = 60
 _FORMAT_WORDS = re.compile(r"(?<![a-z])(csv|xlsx?|ods|pdf|excel|spreadsheet|open\s*document)(?![a-z])", re.I)

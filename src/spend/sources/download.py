@@ -54,13 +54,13 @@ from urllib.parse import unquote, urlsplit
 import requests
 from urllib3.exceptions import ProtocolError
 
-from spend import sniff
-from spend.errors import CorruptFile, EmptyFile, NotASpendFile
-from spend.files import PROVENANCE_SUFFIX, ProvenanceError, provenance_path, read_provenance, write_atomic
-from spend.http import FetchError, PoliteSession, Service
+from spend.parse import sniff
+from spend.core.errors import CorruptFile, EmptyFile, NotASpendFile
+from spend.core.files import PROVENANCE_SUFFIX, ProvenanceError, provenance_path, read_provenance, write_atomic
+from spend.sources.http import FetchError, PoliteSession, Service
 
-from .errors import DownloadError, FileTooLarge, NotADataFile, TruncatedDownload
-from .periods import Period
+from spend.sources.errors import DownloadError, FileTooLarge, NotADataFile, TruncatedDownload
+from spend.core.periods import Period
 
 SPEND_DIR = "spend"
 SUPERSEDED_DIR = "spend-superseded"

@@ -7,7 +7,7 @@ error's message (see `spend.sources.fetch`), and the run exits non-zero at the e
 
 from __future__ import annotations
 
-from spend.errors import SpendError
+from spend.core.errors import SpendError
 
 
 class SourcesError(SpendError):

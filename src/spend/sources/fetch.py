@@ -17,10 +17,10 @@ from typing import Callable, Iterable
 
 import requests
 
-from spend.errors import SpendError
+from spend.core.errors import SpendError
 
-from .discover import DEFAULT_MAX_PAGES, Discovery, discover
-from .download import (
+from spend.sources.discover import DEFAULT_MAX_PAGES, Discovery, discover
+from spend.sources.download import (
     DEFAULT_MAX_BYTES,
     FileLink,
     Outcome,
@@ -32,9 +32,9 @@ from .download import (
     period_dir,
     safe_file_name,
 )
-from .errors import DownloadError, FetchUsageError
-from .periods import Period
-from .registry import Publisher
+from spend.sources.errors import DownloadError, FetchUsageError
+from spend.core.periods import Period
+from spend.sources.registry import Publisher
 
 STATUSES = ("fetched", "not-modified", "unchanged", "would-fetch", "skipped", "failed")
 

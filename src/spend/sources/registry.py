@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import PeriodError, RegistryError, UnknownPublisher
-from .periods import Period
+from spend.sources.errors import PeriodError, RegistryError, UnknownPublisher
+from spend.core.periods import Period
 
 # What kind of body publishes. A fixed list so that a typo is an error, not a new kind.
 KINDS = frozenset({
@@ -90,7 +90,7 @@ class Publisher:
 
     def corpus_period(self, relative: str) -> Period | None:
         """The period of a corpus file: the registry's word where the name does not say, else the name's."""
-        from .periods import infer_period
+        from spend.core.periods import infer_period
 
         if relative in self.corpus_periods:
             return Period.parse(self.corpus_periods[relative])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spend.errors import PaymentsInputError, SpendError  # noqa: F401 (re-exported)
+from spend.core.errors import PaymentsInputError, SpendError  # noqa: F401 (re-exported)
 
 
 class SupplierError(SpendError):

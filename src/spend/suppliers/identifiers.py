@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from spend.codes import normalise_vat_number, split_glued_code
+from spend.core.codes import normalise_vat_number, split_glued_code
 from spend.suppliers.keys import is_missing, parse_name
 
 # 'strong': proves identity; 'medium': proves it unless the names contradict each other.

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from spend.codes import split_glued_code
+from spend.core.codes import split_glued_code
 from spend.suppliers.datafiles import read_package_rows
 
 # Typographic apostrophes and the backtick Redbridge CCG uses ('ST GEORGE`S') all mean an apostrophe.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# The repository root when running from a checkout (src/spend/config.py -> ../../..).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The repository root when running from a checkout (src/spend/core/config.py -> ../../../..).
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def realdata_dir() -> Path:

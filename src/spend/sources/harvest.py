@@ -29,11 +29,11 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from spend import config
-from spend.errors import SpendError
-from spend.http import InvalidBody, PoliteSession, Wait, save_response, write_atomic
+from spend.core import config
+from spend.core.errors import SpendError
+from spend.sources.http import InvalidBody, PoliteSession, Wait, save_response, write_atomic
 from spend.notices.decode import charset_of, load_json
-from spend.notices.sources import Feed, Lookups, NoticeSearch
+from spend.sources.notice_apis import Feed, Lookups, NoticeSearch
 
 STATE_FILE = "state.json"
 STATE_FORMAT = 1

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from spend.errors import SpendError
+from spend.core.errors import SpendError
 
 PROVENANCE_SUFFIX = ".meta.json"
 

@@ -7,8 +7,8 @@ from typing import TextIO
 
 import pandas as pd
 
-from . import schema
-from .amounts import format_pence
+from spend.core import schema
+from spend.parse.amounts import format_pence
 
 
 def combine(results) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -13,9 +13,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import schema
-from .errors import PaymentsInputError
-from .files import write_via_temp
+from spend.core import schema
+from spend.core.errors import PaymentsInputError
+from spend.core.files import write_via_temp
 
 SPEND_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".xlsm", ".pdf"}
 TABLES = {"payments": schema.PAYMENTS, "rejects": schema.REJECTS, "stored_payments": schema.STORED_PAYMENTS}
@@ -75,7 +75,7 @@ def _to_decimal(value, path: Path, i: int) -> Decimal | None:
 
 def payments_dir(data_dir: str | Path | None = None) -> Path:
     """The store's payments dataset: `<data>/clean/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`."""
-    from .config import data_dir as default_data_dir
+    from spend.core.config import data_dir as default_data_dir
 
     return Path(data_dir or default_data_dir()) / "clean" / "payments"
 

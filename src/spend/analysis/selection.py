@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from spend.errors import PaymentsInputError
+from spend.core.errors import PaymentsInputError
 from spend.suppliers.sectors import SECTORS
 
 ZERO = Decimal("0.00")

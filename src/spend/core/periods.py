@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .errors import PeriodError
+from spend.sources.errors import PeriodError
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december")

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config
-from .analysis import format_month_spans, months_of_period
-from .build import BuildError, duckdb_path, files_changed_since_build
-from .errors import PaymentsInputError
+from spend.core import config
+from spend.analysis.selection import format_month_spans, months_of_period
+from spend.store.build import BuildError, duckdb_path, files_changed_since_build
+from spend.core.errors import PaymentsInputError
 
 
 @dataclass

@@ -12,7 +12,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from .errors import CorruptFile, EmptyFile, NotASpendFile
+from spend.core.errors import CorruptFile, EmptyFile, NotASpendFile
 
 PDF, XLSX, XLS, CSV = "pdf", "xlsx", "xls", "csv"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

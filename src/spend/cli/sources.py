@@ -10,13 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from spend import config
+from spend.core import config
 
-from .download import Outcome
-from .errors import FetchUsageError, PeriodError
-from .fetch import FetchReport, corpus_counts, fetch_publisher, import_corpus
-from .periods import Period
-from .registry import Publisher, default_registry_path, get_publisher, load_publishers
+from spend.sources.download import Outcome
+from spend.sources.errors import FetchUsageError, PeriodError
+from spend.sources.fetch import FetchReport, corpus_counts, fetch_publisher, import_corpus
+from spend.core.periods import Period
+from spend.sources.registry import Publisher, default_registry_path, get_publisher, load_publishers
 
 LIST_EXAMPLES = """\
 examples:

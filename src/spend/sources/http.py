@@ -48,8 +48,8 @@ from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
 from spend import __version__
-from spend.errors import SpendError
-from spend.files import PROVENANCE_SUFFIX, provenance_path, read_provenance, write_atomic  # noqa: F401 (used here and re-exported)
+from spend.core.errors import SpendError
+from spend.core.files import PROVENANCE_SUFFIX, provenance_path, read_provenance, write_atomic  # noqa: F401 (used here and re-exported)
 
 # Environment variables: a contact (URL or e-mail) added to the User-Agent, and a factor applied
 # to every wait before sleeping (0 in tests; 1, the default, in real use).

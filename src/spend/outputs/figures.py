@@ -26,13 +26,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from spend.analysis import (
+from spend.analysis.selection import (
     Period, as_date, format_gbp, format_month_spans, month_of, month_spans, months_of_period, money_sum,
     select_payments,
 )
-from spend.errors import PaymentsInputError, SpendError
+from spend.core.errors import PaymentsInputError, SpendError
 
-REGISTRY = Path(__file__).parent / "data" / "figures.yaml"
+REGISTRY = Path(__file__).resolve().parents[1] / "data" / "figures.yaml"
 NOT_RECORDED = "not recorded"
 STATUSES = ("match", "mismatch", "not_available")
 KINDS = ("payments", "awards")
@@ -369,8 +369,8 @@ def check_figure(figure: Figure, payments: pd.DataFrame | None, lines: pd.DataFr
 
 def load_award_lines(data_dir: str | Path | None = None) -> pd.DataFrame | None:
     """Award lines from `<data>/clean/{notices,awards,award_suppliers}.parquet`, or None when any is missing."""
-    from spend.analysis import award_lines
-    from spend.config import data_dir as default_data_dir
+    from spend.analysis.selection import award_lines
+    from spend.core.config import data_dir as default_data_dir
 
     clean = Path(data_dir or default_data_dir()) / "clean"
     paths = {name: clean / f"{name}.parquet" for name in ("notices", "awards", "award_suppliers")}
@@ -382,8 +382,8 @@ def load_award_lines(data_dir: str | Path | None = None) -> pd.DataFrame | None:
 def check_figures(data_dir: str | Path | None = None, *, figures: list[Figure] | None = None,
                   registry: str | Path | None = None) -> list[FigureResult]:
     """Check every registered figure (or `figures`) against the store in `data_dir` (default: SPEND_DATA)."""
-    from spend.config import data_dir as default_data_dir
-    from spend.store import load_payments
+    from spend.core.config import data_dir as default_data_dir
+    from spend.store.tables import load_payments
 
     figures = figures if figures is not None else load_figures(registry)
     where = str(Path(data_dir or default_data_dir()))

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spend import config
-from spend.errors import SpendError
-from spend.notices.sources import FEEDS, LOOKUPS, SEARCHES
+from spend.core import config
+from spend.core.errors import SpendError
+from spend.sources.notice_apis import FEEDS, LOOKUPS, SEARCHES
 
 if TYPE_CHECKING:
-    from spend.notices.harvest import HarvestResult
+    from spend.sources.harvest import HarvestResult
 
 FETCH_EXAMPLES = """\
 examples:
@@ -95,8 +95,8 @@ def run_fetch(args: argparse.Namespace) -> int:
     """`spend notices fetch`: harvest into the raw store; 0 when complete, 130 when interrupted."""
     from tqdm import tqdm
 
-    from spend.http import PoliteSession
-    from spend.notices.harvest import Progress, fetch_record, fetch_release, harvest_feed, harvest_search
+    from spend.sources.http import PoliteSession
+    from spend.sources.harvest import Progress, fetch_record, fetch_release, harvest_feed, harvest_search
 
     source = args.source
     raw_root = args.raw_dir or config.raw_dir()
@@ -184,7 +184,7 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"{path}: {len(tables.frames()[name])} rows")
     data = (args.out or config.clean_dir()).parent
     if (data / "clean" / "payments").is_dir():  # the store exists: add the notices to its DuckDB views
-        from ..build import write_duckdb
+        from spend.store.build import write_duckdb
 
         print(f"{write_duckdb(data)}: views updated")
     report = tables.report
@@ -205,7 +205,7 @@ def parse_to(text: str) -> datetime:
 
 
 def _parse_time(text: str) -> datetime:
-    from spend.notices.harvest import HarvestError
+    from spend.sources.harvest import HarvestError
 
     try:
         moment = datetime.fromisoformat(text.strip())

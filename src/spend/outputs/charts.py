@@ -1,6 +1,6 @@
 """Charts of payments and contracts, drawn with matplotlib's Agg renderer and saved as PNG.
 
-Each function takes a table from spend.analysis, returns the `Figure`, and writes a PNG when given a path.
+Each function takes a table from spend.analysis.selection, returns the `Figure`, and writes a PNG when given a path.
 Figures are built without pyplot, so nothing here touches a global backend or leaks open figures: the same
 call works in a notebook, a test and the command line. Money axes read '£1,234,567'.
 
@@ -19,8 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from spend.analysis import as_date, format_gbp, money_sum, months_of_period
-from spend.files import write_via_temp
+from spend.analysis.selection import as_date, format_gbp, money_sum, months_of_period
+from spend.core.files import write_via_temp
 
 DPI = 120
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pypdfium2 as pdfium
 
-from .errors import CorruptFile, NoTableFound
-from .headers import match_header, normalise_header, synonyms
-from .readers import RawFile, RawRow, Sheet
+from spend.core.errors import CorruptFile, NoTableFound
+from spend.parse.headers import match_header, normalise_header, synonyms
+from spend.parse.readers import RawFile, RawRow, Sheet
 
 _DIGIT = re.compile(r"\d")
 

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from spend.analysis import (
+from spend.analysis.selection import (
     CENT, INDIVIDUAL_KINDS, Period, SupplierMatch, countable, format_gbp, match_supplier, money_sum,
     select_payments,
 )
-from spend.errors import SpendError
-from spend.files import write_via_temp
+from spend.core.errors import SpendError
+from spend.core.files import write_via_temp
 
 EXPORT_COLUMNS = [
     "publisher_id", "publisher", "payment_date", "transaction_id", "amount_gbp", "expense_type", "expense_area",
@@ -293,7 +293,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from spend.store import load_payments
+    from spend.store.tables import load_payments
 
     if not args.output and not args.foi:
         raise ExportError(None, "give -o FILE (.csv or .xlsx), --foi DIR, or both")

@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import SpendError
+from spend import __version__
+from spend.core.errors import SpendError
 
 PARSE_EXAMPLE = """\
 examples:
@@ -30,7 +30,7 @@ Rejected rows go to --rejects with the reason. Output is written only when every
 
 def _collect(paths: list[str], excludes: list[str]) -> list[Path]:
     """Files named on the command line, and spend files (by suffix) found under directories."""
-    from .store import SPEND_SUFFIXES
+    from spend.store.tables import SPEND_SUFFIXES
 
     out: list[Path] = []
     for p in map(Path, paths):
@@ -43,9 +43,9 @@ def _collect(paths: list[str], excludes: list[str]) -> list[Path]:
 
 
 def run_parse(args: argparse.Namespace) -> int:
-    from .parse import parse_file
-    from .report import combine, print_summary
-    from .store import write_table
+    from spend.parse.file import parse_file
+    from spend.parse.report import combine, print_summary
+    from spend.store.tables import write_table
 
     files = _collect(args.paths, args.exclude)
     if not files:
@@ -97,17 +97,17 @@ examples:
 
 
 def _data_dir(args) -> Path:
-    from .config import data_dir
+    from spend.core.config import data_dir
 
     return Path(args.data) if getattr(args, "data", None) else data_dir()
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from .build import build_store
+    from spend.store.build import build_store
 
     publishers = None
     if args.registry:
-        from .sources.registry import load_publishers
+        from spend.sources.registry import load_publishers
 
         publishers = {p.slug: p for p in load_publishers(args.registry)}
     result = build_store(_data_dir(args), publishers=publishers, workers=args.workers, scheduler=args.scheduler,
@@ -119,7 +119,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from .status import store_status
+    from spend.analysis.coverage import store_status
 
     status = store_status(_data_dir(args))
     pubs = status.publishers
@@ -209,12 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--months", action="store_true", help="also list payments and totals per month")
     st.set_defaults(func=run_status)
 
-    from .notices.cli import register as register_notices
-    from .suppliers.cli import register as register_suppliers
+    from spend.cli.notices import register as register_notices
+    from spend.cli.suppliers import register as register_suppliers
 
-    from .export import register as register_export
-    from .figures import register as register_figures
-    from .sources.cli import register as register_sources
+    from spend.outputs.export import register as register_export
+    from spend.outputs.figures import register as register_figures
+    from spend.cli.sources import register as register_sources
 
     register_sources(sub)
     register_notices(sub)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from .errors import AmbiguousHeader, SummaryNotTransactions, UnknownHeader
+from spend.core.errors import AmbiguousHeader, SummaryNotTransactions, UnknownHeader
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Pivot-table exports label their value columns like this (Excel's "Sum of <field>").

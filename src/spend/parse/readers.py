@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import openpyxl
 import xlrd
 
-from .errors import CorruptFile
-from .sniff import decode_text
+from spend.core.errors import CorruptFile
+from spend.parse.sniff import decode_text
 
 _DELIMITERS = (",", "\t", ";", "|")
 

@@ -42,13 +42,16 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from . import config, schema
-from .amounts import pence_to_decimal
-from .errors import SpendError
-from .files import PROVENANCE_SUFFIX, ProvenanceError, read_provenance, write_via_temp
+from spend.core import config, schema
+from spend.parse.amounts import pence_to_decimal
+from spend.core.errors import SpendError
+from spend.core.files import PROVENANCE_SUFFIX, ProvenanceError, read_provenance, write_via_temp
 
-# Modules whose code decides what a parse produces: a change to any of them re-parses everything.
-_PARSER_MODULES = ("parse", "readers", "pdf", "sniff", "headers", "amounts", "dates", "codes", "schema", "errors")
+# What decides what a parse produces: every module of spend.parse and spend.core (the parser imports
+# nothing else of the project; tests/test_layout.py checks that), and the data files they read.
+# A change to any of them re-parses everything.
+_PACKAGE = Path(__file__).resolve().parents[1]
+_PARSER_PACKAGES = ("parse", "core")
 _PARSER_DATA = ("header_synonyms.csv",)
 STATE_VERSION = 1
 
@@ -124,20 +127,20 @@ def find_raw_files(data_dir: Path) -> list[RawSpendFile]:
 def _hash_files(paths) -> str:
     h = hashlib.sha256()
     for p in paths:
-        h.update(p.name.encode())
+        h.update(p.relative_to(_PACKAGE).as_posix().encode())
         h.update(p.read_bytes() if p.exists() else b"<missing>")
     return h.hexdigest()
 
 
 def parser_version() -> str:
     """A fingerprint of the parser's code and data: cached parses are valid only for the same one."""
-    pkg = Path(__file__).parent
-    return _hash_files([pkg / f"{m}.py" for m in _PARSER_MODULES] + [pkg / "data" / d for d in _PARSER_DATA])
+    modules = sorted(p for name in _PARSER_PACKAGES for p in (_PACKAGE / name).rglob("*.py"))
+    return _hash_files(modules + [_PACKAGE / "data" / d for d in _PARSER_DATA])
 
 
 def _assembly_version() -> str:
     """Supplier resolution's code and data (overrides, groups, vocabularies) and this module."""
-    pkg = Path(__file__).parent
+    pkg = _PACKAGE
     files = sorted((pkg / "suppliers").glob("*.py")) + sorted((pkg / "data").glob("supplier_*.csv"))
     files += [pkg / "data" / "legal_forms.csv", Path(__file__)]
     return _hash_files(files)
@@ -159,7 +162,7 @@ def parse_to_cache(path: str, key: str, cache_dir: str, date_order: str | None) 
     Returns the report as a dict. A file that cannot be parsed gets a report with status 'failed'
     and the error: one bad file never stops the build, and it is listed in files.parquet.
     """
-    from .parse import parse_file
+    from spend.parse.file import parse_file
 
     cache = Path(cache_dir)
     report: dict
@@ -253,7 +256,7 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
     state_path = work / "state.json"
     state = _load_state(state_path)
     if publishers is None:
-        from .sources.registry import load_publishers
+        from spend.sources.registry import load_publishers
 
         publishers = {p.slug: p for p in load_publishers()}
 
@@ -385,8 +388,8 @@ def _resolve_suppliers(parsed: list[RawSpendFile], keys, cache: Path, publishers
     supplier gets one id across publishers and files; None when the store has no payments at all.
 
     Reads only the name and identifier columns, once per cached parse, to keep memory to the names."""
-    from .suppliers.identifiers import identifiers_from_payments
-    from .suppliers.resolution import resolve_names
+    from spend.suppliers.identifiers import identifiers_from_payments
+    from spend.suppliers.resolution import resolve_names
 
     identity = ["supplier_name_raw", "publisher", "vat_number", "company_number", "supplier_code"]
     per_parse: dict[str, tuple[pd.DataFrame, Counter]] = {}

@@ -32,15 +32,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schema
-from .amounts import AmountError, parse_amount_pence, pence_to_decimal
-from .codes import normalise_vat_number, split_glued_code
-from .dates import AmbiguityError, DateError, DateReader, decide_order, describe_orders
-from .errors import AmbiguousDates, NoTableFound, SpendError
-from .headers import find_header, match_header, normalise_header
-from .pdf import read_pdf
-from .readers import RawFile, Sheet, read_csv_text, read_xls, read_xlsx
-from .sniff import CSV, PDF, XLS, XLSX, detect_format
+from spend.core import schema
+from spend.parse.amounts import AmountError, parse_amount_pence, pence_to_decimal
+from spend.core.codes import normalise_vat_number, split_glued_code
+from spend.parse.dates import AmbiguityError, DateError, DateReader, decide_order, describe_orders
+from spend.core.errors import AmbiguousDates, NoTableFound, SpendError
+from spend.parse.headers import find_header, match_header, normalise_header
+from spend.parse.pdf import read_pdf
+from spend.parse.readers import RawFile, Sheet, read_csv_text, read_xls, read_xlsx
+from spend.parse.sniff import CSV, PDF, XLS, XLSX, detect_format
 
 _READERS = {CSV: read_csv_text, XLSX: read_xlsx, XLS: read_xls, PDF: read_pdf}
 _TOTAL = re.compile(r"^(grand )?totals?\b|^sub ?totals?\b")

@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 
 
-from spend.errors import SpendError
-from spend.store import payments_dir, read_payments
+from spend.core.errors import SpendError
+from spend.store.tables import payments_dir, read_payments
 from spend.suppliers.overrides import default_overrides_path, load_overrides
 from spend.suppliers.report import format_report, summarise_top_suppliers
 from spend.suppliers.resolution import annotate_payments, resolve_payments
