@@ -14,10 +14,9 @@ from spend.parse.amounts import (
     AmountError,
     _parse_general,
     amount_from_number,
-    format_pence,
     parse_amount_pence,
-    pence_to_decimal,
 )
+from spend.core.money import format_pence, pence_to_decimal
 from spend.parse.dates import DAY_FIRST, MONTH_FIRST, AmbiguityError, DateError, DateReader, decide_order
 
 AMOUNTS = [

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from spend.outputs import export
-from spend.analysis.selection import Period, money_sum
+from spend.core.money import money_sum
+from spend.core.periods import Period
 from spend.outputs.export import EXPORT_COLUMNS, WITHHELD, ExportError
 from spend.parse.file import parse_file
 
@@ -97,7 +98,7 @@ def test_every_exported_row_is_in_its_source_file_at_its_locator(evidence, fixtu
 
 def test_period_and_publisher_scope(fixture_payments):
     chosen = export.select_evidence(fixture_payments, "optum", publishers=["nhs-hounslow-ccg"],
-                                    period=Period.parse("2020-07", "2020-09"))
+                                    period=Period.between("2020-07", "2020-09"))
     assert chosen.match.matched_by == "supplier_group (part of the name)"
     assert len(chosen.rows) == 5 and money_sum(chosen.rows["amount_gbp"]) == D("172500.00")
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from spend.outputs import figures
-from spend.analysis.selection import Period, month_of
+from spend.core.periods import Period, month_of
 from spend.outputs.figures import FiguresFileError, Figure, Query, Source, SupplierSelector, Tolerance
 
 OPTUM_UK = SupplierSelector(name=r"^OPTUM HEALTH SOLUTIONS \(UK\) LTD$")
@@ -17,7 +17,7 @@ OPTUM_UK = SupplierSelector(name=r"^OPTUM HEALTH SOLUTIONS \(UK\) LTD$")
 
 def figure(fid="test", *, kind="payments", publishers=("nhs-hounslow-ccg",), supplier=OPTUM_UK,
            start="2020-04", end="2020-11", expected="276000.00", tolerance=Tolerance(), buyer=None) -> Figure:
-    query = Query(kind=kind, supplier=supplier, period=Period.parse(start, end), period_text=(start, end),
+    query = Query(kind=kind, supplier=supplier, period=Period.between(start, end), period_text=(start, end),
                   publishers=tuple(publishers), buyer=buyer)
     source = Source("not recorded", "not recorded", "not recorded")
     return Figure(fid, "a test claim", source, query, Decimal(expected), tolerance)

@@ -152,7 +152,7 @@ def test_each_corpus_file_period_holds_its_last_payment_date(realdata: Path):
         if dates.empty:  # Oxford apr-jun-2014: its dates are not read by the parser yet
             continue
         last = str(max(dates))[:7]
-        assert period is not None and period.start <= last <= period.end, (path.name, period, last)
+        assert period is not None and period.first_month <= last <= period.last_month, (path.name, period, last)
         checked += 1
     assert checked == 101
 

@@ -7,7 +7,8 @@ import pytest
 
 from spend.core.config import realdata_dir
 from spend.suppliers import annotate_payments, no_overrides, resolve_payments
-from spend.suppliers.report import format_report, summarise_top_suppliers
+from spend.analysis.suppliers import top_suppliers
+from spend.outputs.reports import format_top_suppliers
 
 parse = pytest.importorskip("spend.parse.file")
 
@@ -57,13 +58,13 @@ def test_every_row_is_resolved_or_excluded(corpus):
 
 def test_top_ten_report_lists_name_variants(corpus):
     annotated, _ = corpus
-    report = summarise_top_suppliers(annotated, 10)
+    report = top_suppliers(annotated, n=10, variants=True)
     assert len(report) == 10
-    assert list(report["total_gbp"]) == sorted(report["total_gbp"], reverse=True)
+    assert list(report["amount_gbp"]) == sorted(report["amount_gbp"], reverse=True)
     assert all(len(v) >= 1 for v in report["variants"])
     assert any(len(v) > 1 for v in report["variants"])  # some of the biggest were published several ways
     assert set(report["supplier_sector"]) <= {"nhs", "public", "charity", "company", "individual", "unknown"}
-    text = format_report(report)
+    text = format_top_suppliers(report)
     assert text.count("\n      ") >= sum(len(v) for v in report["variants"])  # every variant is listed
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from spend.core import config
-from spend.analysis.selection import format_month_spans, months_of_period
+from spend.core.periods import format_month_spans, missing_months, months_of_period
 from spend.store.build import BuildError, duckdb_path, files_changed_since_build
 from spend.core.errors import PaymentsInputError
 
@@ -58,19 +58,6 @@ def monthly_coverage(data_dir: str | Path | None = None) -> pd.DataFrame:
                         "group by all order by all")
 
 
-def missing_months(months: list[str]) -> list[str]:
-    """Months between the first and last present ones that have no payments ('2020-05', ...)."""
-    present = {m for m in months if months_of_period(m) == [m]}
-    if not present:
-        return []
-    return [m for m in months_of_period(f"{min(present)}..{max(present)}") if m not in present]
-
-
-def month_ranges(months: list[str]) -> str:
-    """'2014-07..2015-06, 2016-01' from a list of months."""
-    return format_month_spans(months)
-
-
 def store_status(data_dir: str | Path | None = None) -> StoreStatus:
     data = Path(data_dir) if data_dir else config.data_dir()
     files = _query(data, "select * from files")
@@ -101,7 +88,7 @@ def store_status(data_dir: str | Path | None = None) -> StoreStatus:
             "total_gbp": counted["total_gbp"].get(slug, Decimal("0.00")),
             "first_month": present[0] if present else None,
             "last_month": present[-1] if present else None,
-            "missing_months": month_ranges(missing_months(present)) or None,
+            "missing_months": format_month_spans(missing_months(present)) or None,
         })
     failed = files.loc[files["status"] != "parsed", ["publisher_id", "source_file", "error"]]
     return StoreStatus(pd.DataFrame(rows), months, unbuilt, failed.reset_index(drop=True))

@@ -120,19 +120,20 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     from spend.analysis.coverage import store_status
+    from spend.core.money import format_gbp
 
     status = store_status(_data_dir(args))
     pubs = status.publishers
     if args.publisher:
         pubs = pubs[pubs["publisher_id"] == args.publisher]
     with _wide_pandas():
-        pubs = pubs.assign(total_gbp=pubs["total_gbp"].map(_pounds)).rename(columns={"total_gbp": "total"})
+        pubs = pubs.assign(total_gbp=pubs["total_gbp"].map(format_gbp)).rename(columns={"total_gbp": "total"})
         print(pubs.fillna("").to_string(index=False) if len(pubs) else "no publishers in the store")
         if args.months:
             months = status.months
             if args.publisher:
                 months = months[months["publisher_id"] == args.publisher]
-            months = months.assign(total_gbp=months["total_gbp"].map(_pounds)).rename(columns={"total_gbp": "total"})
+            months = months.assign(total_gbp=months["total_gbp"].map(format_gbp)).rename(columns={"total_gbp": "total"})
             print()
             print(months.to_string(index=False))
     if len(status.failed):
@@ -144,11 +145,6 @@ def run_status(args: argparse.Namespace) -> int:
         for rel in status.unbuilt[:20]:
             print(f"  {rel}")
     return 0
-
-
-def _pounds(value) -> str:
-    """£1,234.56 from an exact Decimal."""
-    return "" if value is None else f"£{value:,.2f}"
 
 
 def _wide_pandas():

@@ -13,7 +13,8 @@ from pathlib import Path
 from spend.core import config
 
 from spend.sources.download import Outcome
-from spend.sources.errors import FetchUsageError, PeriodError
+from spend.core.periods import PeriodError
+from spend.sources.errors import FetchUsageError
 from spend.sources.fetch import FetchReport, corpus_counts, fetch_publisher, import_corpus
 from spend.core.periods import Period
 from spend.sources.registry import Publisher, default_registry_path, get_publisher, load_publishers

@@ -1,4 +1,6 @@
-"""The period a published file covers, read from its name or the text of the link to it.
+"""Periods: one type for every span of time the project speaks of (the month a file covers, `--period`,
+`--from`/`--to`, a figure's months, a contract's term), the month helpers, and the period a published
+file covers, read from its name or the text of the link to it.
 
 `infer_period(text, context=...)` returns a `Period` (a month, or a range of months) or None.
 What it understands, in the order it decides:
@@ -31,11 +33,13 @@ year (2000-2099): `1011` is 2010/11, `2021` is the year 2021.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from spend.sources.errors import PeriodError
+from spend.core.errors import SpendError
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december")
@@ -49,72 +53,129 @@ _TYPOS = {"spetember": 9, "septmber": 9, "setpember": 9, "febuary": 2, "feburary
           "janaury": 1, "decemeber": 12, "novemebr": 11, "ocotber": 10, "agust": 8, "augsut": 8}
 
 
-@dataclass(frozen=True, order=True)
-class Period:
-    """A month (`start == end`) or an inclusive range of months, each as `YYYY-MM`.
+class PeriodError(SpendError):
+    """A period given by the user (`--period`, `--from`/`--to`, a registry entry) is not one."""
 
-    `basis` says how the range was read (month, calendar-quarter, financial-quarter, financial-year,
-    calendar-year, range); it does not take part in comparisons.
+
+@dataclass(frozen=True)
+class Period:
+    """Days from `start` to `end`, both included. Either end may be open (None): `--from 2020-04` alone.
+
+    Most periods are whole months: a month (`2020-04`) or a range of months (`2020-04..2021-03`), which
+    is how the raw store files them and how `label` writes them. `basis` says how a period was read
+    (month, calendar-quarter, financial-quarter, financial-year, calendar-year, range); it does not
+    take part in comparisons.
     """
 
-    start: str
-    end: str
-    basis: str = field(default="month", compare=False)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    basis: str = field(default="range", compare=False)
 
     def __post_init__(self) -> None:
-        for value in (self.start, self.end):
-            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-                raise PeriodError(None, f"{value!r} is not a month (YYYY-MM)")
-        if self.end < self.start:
+        if self.start is not None and self.end is not None and self.end < self.start:
             raise PeriodError(None, f"period ends ({self.end}) before it starts ({self.start})")
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
-        return cls(_ym(year, month), _ym(year, month), "month")
+        return cls.span(year, month, 1, "month")
 
     @classmethod
     def span(cls, year: int, month: int, months: int, basis: str) -> Period:
+        """`months` whole months from `month` of `year`."""
         end_year, end_month = _add_months(year, month, months - 1)
-        return cls(_ym(year, month), _ym(end_year, end_month), basis)
+        return cls(dt.date(year, month, 1), _last_day(end_year, end_month), basis)
 
     @classmethod
     def parse(cls, text: str) -> Period:
         """`YYYY-MM` or `YYYY-MM..YYYY-MM` (the form `--period` takes and `label` gives)."""
         text = text.strip()
-        start, sep, end = text.partition("..")
-        start, end = start.strip(), (end.strip() if sep else start.strip())
-        if not (re.fullmatch(r"\d{4}-\d{2}", start) and re.fullmatch(r"\d{4}-\d{2}", end)):
+        first, sep, last = text.partition("..")
+        first, last = first.strip(), (last.strip() if sep else first.strip())
+        if not (_MONTH.fullmatch(first) and _MONTH.fullmatch(last)):
             raise PeriodError(None, f"{text!r} is not a period: give YYYY-MM or YYYY-MM..YYYY-MM, e.g. 2020-04..2021-03")
-        return cls(start, end, "month" if start == end else "range")
+        period = cls(_bound(first, last=False), _bound(last, last=True))
+        return replace(period, basis="month" if first == last else "range")
+
+    @classmethod
+    def between(cls, first: str | None, last: str | None) -> Period:
+        """From two bounds, each a month (`YYYY-MM`) or a day (`YYYY-MM-DD`) or blank (open): a month as
+        `last` means its last day. The form of `--from` / `--to` and of the figures registry."""
+        return cls(_bound(first, last=False), _bound(last, last=True))
 
     @property
     def is_month(self) -> bool:
-        return self.start == self.end
+        return self.start is not None and self.start == _first_of(self.start) and self.end == _last_of(self.start)
+
+    @property
+    def first_month(self) -> str | None:
+        return _ym(self.start.year, self.start.month) if self.start else None
+
+    @property
+    def last_month(self) -> str | None:
+        return _ym(self.end.year, self.end.month) if self.end else None
+
+    @property
+    def whole_months(self) -> bool:
+        return (self.start is not None and self.end is not None and self.start == _first_of(self.start)
+                and self.end == _last_of(self.end))
 
     @property
     def label(self) -> str:
-        """`2020-04` for a month, `2020-04..2021-03` for a range."""
-        return self.start if self.is_month else f"{self.start}..{self.end}"
+        """`2020-04` for a month, `2020-04..2021-03` for whole months, else the days (`...` when open)."""
+        if self.whole_months:
+            return self.first_month if self.first_month == self.last_month else f"{self.first_month}..{self.last_month}"
+        return f"{self.start or '...'}..{self.end or '...'}"
 
     @property
     def dirname(self) -> str:
         """The folder name in the raw store: `2020-04`, or `2014-01_2014-03` for a range."""
-        return self.start if self.is_month else f"{self.start}_{self.end}"
+        return self.label.replace("..", "_")
 
     def overlaps(self, other: Period) -> bool:
-        return self.start <= other.end and other.start <= self.end
+        return ((self.start is None or other.end is None or self.start <= other.end)
+                and (other.start is None or self.end is None or other.start <= self.end))
+
+    def contains(self, value) -> bool:
+        """Whether a date (or datetime, or Timestamp) falls in the period; a blank date never does."""
+        d = as_date(value)
+        if d is None:
+            return False
+        return (self.start is None or d >= self.start) and (self.end is None or d <= self.end)
 
     def months(self) -> list[str]:
-        year, month = int(self.start[:4]), int(self.start[5:])
-        out = []
-        while True:
+        """Every month the period touches, `YYYY-MM`; needs both ends."""
+        if self.start is None or self.end is None:
+            raise PeriodError(None, "an open period has no list of months")
+        out, year, month = [], self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
             out.append(_ym(year, month))
-            if out[-1] == self.end:
-                return out
             year, month = _add_months(year, month, 1)
+        return out
+
+    def describe(self) -> str:
+        return f"{self.start or '...'} to {self.end or '...'}"
 
     def __str__(self) -> str:
         return self.label
+
+
+_MONTH = re.compile(r"\d{4}-\d{2}")
+_BOUND = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+def _bound(text: str | None, *, last: bool) -> dt.date | None:
+    if text is None or str(text).strip() == "":
+        return None
+    match = _BOUND.match(str(text).strip())
+    if not match:
+        raise PeriodError(None, f"{text!r} is not a month (YYYY-MM) or a day (YYYY-MM-DD)")
+    year, month, day = int(match[1]), int(match[2]), match[3]
+    try:
+        if day is not None:
+            return dt.date(year, month, int(day))
+        return _last_day(year, month) if last else dt.date(year, month, 1)
+    except ValueError:
+        raise PeriodError(None, f"{text!r} is not a month (YYYY-MM) or a day (YYYY-MM-DD)") from None
 
 
 def _ym(year: int, month: int) -> str:
@@ -124,6 +185,79 @@ def _ym(year: int, month: int) -> str:
 def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + n
     return index // 12, index % 12 + 1
+
+
+def _last_day(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _first_of(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def _last_of(d: dt.date) -> dt.date:
+    return _last_day(d.year, d.month)
+
+
+# --- months of dates and labels ---------------------------------------------------------------------------
+
+
+def as_date(value) -> dt.date | None:
+    """A `datetime.date` from a date, datetime or pandas Timestamp; None for blanks (None, NaN, NaT)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, dt.datetime):  # a pandas Timestamp is a datetime; NaT is one too, and has no date
+        return None if value != value else value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+def month_of(value) -> str | None:
+    """'2020-04' for a date in April 2020; None for a blank date."""
+    d = as_date(value)
+    return _ym(d.year, d.month) if d else None
+
+
+def months_of_period(label) -> list[str]:
+    """The months a stored period label covers: '2020-04' -> ['2020-04']; '2014-04..2014-06' -> the three
+    months (the store's `files.period` and the raw store's provenance records use these labels).
+    Anything else (None, a blank, a label of another form) covers no month."""
+    first, _, last = str(label).partition("..")
+    try:
+        return Period.between(first, last or first).months()
+    except PeriodError:
+        return []
+
+
+def month_spans(months: Iterable[str]) -> list[tuple[str, str]]:
+    """Consecutive runs of months: ['2018-04', '2018-05', '2018-09'] -> [('2018-04', '2018-05'), ('2018-09', '2018-09')]."""
+    spans: list[tuple[str, str]] = []
+    for m in sorted(months):
+        if spans and _ym(*_add_months(int(spans[-1][1][:4]), int(spans[-1][1][5:7]), 1)) == m:
+            spans[-1] = (spans[-1][0], m)
+        else:
+            spans.append((m, m))
+    return spans
+
+
+def format_month_spans(months: Iterable[str]) -> str:
+    """'2014-07..2015-06, 2016-01': months written as their consecutive runs."""
+    return ", ".join(a if a == b else f"{a}..{b}" for a, b in month_spans(months))
+
+
+def missing_months(months: Iterable[str]) -> list[str]:
+    """Months between the first and last of `months` that are not among them ('2020-05', ...)."""
+    present = {m for m in months if months_of_period(m) == [m]}
+    if not present:
+        return []
+    return [m for m in months_of_period(f"{min(present)}..{max(present)}") if m not in present]
+
+
+def every_month(months: Iterable[str]) -> list[str]:
+    """Every month from the first to the last of `months`, so a month with no data shows as a gap."""
+    months = list(months)
+    return months_of_period(f"{min(months)}..{max(months)}") if months else []
 
 
 def _month_in_financial_year(fy_start: int, month: int) -> int:
@@ -282,12 +416,11 @@ def _month_ranges(masked: str, facts: _Facts) -> list[Period]:
             continue
         if year1 is None:
             year1 = year2 if m1 <= m2 else year2 - 1
-        start, end = _ym(year1, m1), _ym(year2, m2)
-        if end < start:
-            continue
         months = (year2 * 12 + m2) - (year1 * 12 + m1) + 1
+        if months < 1:
+            continue
         basis = "calendar-quarter" if months == 3 and m1 in (1, 4, 7, 10) else "range"
-        out.append(Period(start, end, basis))
+        out.append(Period.span(year1, m1, months, basis))
     return out
 
 

@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from spend.core.money import CENT as PENNY
+
 REPAIRS = {
     "byte_order_mark": "a UTF-8 byte order mark before the JSON was dropped",
     "invalid_bytes": "runs of bytes invalid in the declared encoding were read as Windows-1252",
@@ -31,7 +33,6 @@ REPAIRS = {
 
 # The largest amount DECIMAL(18, 2) holds: 16 digits before the point, 2 after.
 AMOUNT_LIMIT = Decimal("1e16")
-PENNY = Decimal("0.01")
 
 _SURROGATES = re.compile("[\udc80-\udcff]+")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)

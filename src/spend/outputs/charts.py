@@ -19,7 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from spend.analysis.selection import as_date, format_gbp, money_sum, months_of_period
+from spend.core.money import format_gbp, money_sum
+from spend.core.periods import as_date, every_month
 from spend.core.files import write_via_temp
 
 DPI = 120
@@ -27,9 +28,7 @@ DPI = 120
 
 def gbp_tick(value: float, _position=None) -> str:
     """Axis tick text: '£1,234,567', '-£25,000', '£0'."""
-    rounded = round(value)
-    sign = "-" if rounded < 0 else ""
-    return f"{sign}£{abs(rounded):,}"
+    return format_gbp(Decimal(round(value)), pence=False)
 
 
 GBP_FORMATTER = FuncFormatter(gbp_tick)
@@ -51,17 +50,12 @@ def _money_axis(axis) -> None:
     axis.set_major_locator(MaxNLocator(nbins=6))
 
 
-def _all_months(months: list[str]) -> list[str]:
-    """Every month from the first to the last, so a month with no payments shows as a gap, not as nothing."""
-    return months_of_period(f"{min(months)}..{max(months)}") if months else []
-
-
 def plot_monthly_by_publisher(monthly: pd.DataFrame, *, title: str = "Payments by month",
                               path: str | Path | None = None) -> Figure:
     """Stacked bars: one bar per month, one colour per publisher (spend.analysis.payments_by_month)."""
     fig = _new_figure(10, 4.8)
     ax = fig.add_subplot()
-    months = _all_months(list(monthly["month"])) if len(monthly) else []
+    months = every_month(monthly["month"]) if len(monthly) else []
     label_of = monthly["publisher"].where(monthly["publisher"].notna(), monthly["publisher_id"]) if len(monthly) else []
     positions = range(len(months))
     below_pos = [0.0] * len(months)

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from spend.analysis.selection import (
-    CENT, INDIVIDUAL_KINDS, Period, SupplierMatch, countable, format_gbp, match_supplier, money_sum,
-    select_payments,
-)
+from spend.analysis.selection import INDIVIDUAL_KINDS, SupplierMatch, countable, match_supplier, select_payments
+from spend.core.money import CENT, format_gbp, money_sum
+from spend.core.periods import Period, PeriodError
 from spend.core.errors import SpendError
 from spend.core.files import write_via_temp
 
@@ -300,8 +299,8 @@ def run_export(args: argparse.Namespace) -> int:
     if args.output and args.output.suffix.lower() not in (".csv", ".xlsx"):
         raise ExportError(args.output, "write the export to a .csv or .xlsx file")
     try:
-        period = Period.parse(args.date_from, args.date_to)
-    except ValueError as e:
+        period = Period.between(args.date_from, args.date_to)
+    except PeriodError as e:
         raise ExportError(None, str(e)) from None
     payments = load_payments(args.data, publisher_id=args.publisher or None)
     evidence = select_evidence(payments, args.supplier, publishers=args.publisher or None, period=period,

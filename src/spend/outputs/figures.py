@@ -26,10 +26,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from spend.analysis.selection import (
-    Period, as_date, format_gbp, format_month_spans, month_of, month_spans, months_of_period, money_sum,
-    select_payments,
-)
+from spend.analysis.selection import select_payments
+from spend.core.money import format_gbp, money_sum
+from spend.core.periods import Period, PeriodError, as_date, format_month_spans, month_of, month_spans, months_of_period
 from spend.core.errors import PaymentsInputError, SpendError
 
 REGISTRY = Path(__file__).resolve().parents[1] / "data" / "figures.yaml"
@@ -184,8 +183,8 @@ def _figure(entry, path: Path) -> Figure:
             raise FiguresFileError(path, f"{where}: supplier name pattern: {e}") from None
     bounds = (str(q.get("from") or ""), str(q.get("to") or ""))
     try:
-        period = Period.parse(*bounds)
-    except ValueError as e:
+        period = Period.between(*bounds)
+    except PeriodError as e:
         raise FiguresFileError(path, f"{where}: {e}") from None
     if period.start is None or period.end is None:
         raise FiguresFileError(path, f"{where}: query needs both 'from' and 'to'")
@@ -369,7 +368,7 @@ def check_figure(figure: Figure, payments: pd.DataFrame | None, lines: pd.DataFr
 
 def load_award_lines(data_dir: str | Path | None = None) -> pd.DataFrame | None:
     """Award lines from `<data>/clean/{notices,awards,award_suppliers}.parquet`, or None when any is missing."""
-    from spend.analysis.selection import award_lines
+    from spend.analysis.contracts import award_lines
     from spend.core.config import data_dir as default_data_dir
 
     clean = Path(data_dir or default_data_dir()) / "clean"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from spend.core.money import CENT as PENNY
+
 _STRIP = re.compile(r"[£$€\s\u00a0,']|GBP", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?$")
 # The form most cells take (`2998.48`, `-85,260.00`, `77,041`, `675.5`): digits, commas, and at most two
 # decimals. For these the general rules below reduce to "drop the commas, pad the pence, drop the point",
 # so they skip them (most of a big file's amounts are distinct, so this is where a parse spends its time).
 _PLAIN = re.compile(r"-?[0-9][0-9,]*(?:\.[0-9]{1,2})?")
-PENNY = Decimal("0.01")
 
 
 class AmountError(ValueError):
@@ -87,13 +88,3 @@ def amount_from_number(value: float | int) -> tuple[int, bool]:
     return pence, abs(exact * 100 - pence) > Decimal("0.0001")
 
 
-def pence_to_decimal(pence: int) -> Decimal:
-    """Integer pence -> Decimal pounds with exactly two places."""
-    return Decimal(pence).scaleb(-2).quantize(PENNY)
-
-
-def format_pence(pence: int) -> str:
-    """Integer pence -> '-2509460.00' (the canonical CSV form)."""
-    sign = "-" if pence < 0 else ""
-    p = abs(pence)
-    return f"{sign}{p // 100}.{p % 100:02d}"

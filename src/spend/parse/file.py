@@ -33,7 +33,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spend.core import schema
-from spend.parse.amounts import AmountError, parse_amount_pence, pence_to_decimal
+from spend.core.money import pence_to_decimal
+from spend.parse.amounts import AmountError, parse_amount_pence
 from spend.core.codes import normalise_vat_number, split_glued_code
 from spend.parse.dates import AmbiguityError, DateError, DateReader, decide_order, describe_orders
 from spend.core.errors import AmbiguousDates, NoTableFound, SpendError

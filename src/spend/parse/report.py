@@ -8,7 +8,7 @@ from typing import TextIO
 import pandas as pd
 
 from spend.core import schema
-from spend.parse.amounts import format_pence
+from spend.core.money import format_pence
 
 
 def combine(results) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -22,10 +22,6 @@ class UnknownPublisher(SourcesError):
     """No registry entry has this slug."""
 
 
-class PeriodError(SourcesError):
-    """A period given by the user (`--period`) is not `YYYY-MM` or `YYYY-MM..YYYY-MM`."""
-
-
 class FetchUsageError(SourcesError):
     """The options given to `spend fetch` do not make sense together (or for this publisher)."""
 

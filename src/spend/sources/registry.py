@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from spend.sources.errors import PeriodError, RegistryError, UnknownPublisher
-from spend.core.periods import Period
+from spend.sources.errors import RegistryError, UnknownPublisher
+from spend.core.periods import Period, PeriodError
 
 # What kind of body publishes. A fixed list so that a typo is an error, not a new kind.
 KINDS = frozenset({

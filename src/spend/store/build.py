@@ -43,7 +43,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from spend.core import config, schema
-from spend.parse.amounts import pence_to_decimal
+from spend.core.money import format_gbp, pence_to_decimal
 from spend.core.errors import SpendError
 from spend.core.files import PROVENANCE_SUFFIX, ProvenanceError, read_provenance, write_via_temp
 
@@ -89,7 +89,7 @@ class BuildResult:
         # totals (spend parse); the lines that repeat an earlier file's transaction are counted apart.
         return (f"{self.files} raw files ({self.parsed_now} parsed now, {self.files - self.parsed_now} unchanged), "
                 f"{len(self.failed)} failed; {self.payments:,} payments totalling "
-                f"£{pence_to_decimal(self.total_pence):,}, of which {self.duplicates:,} repeat a transaction "
+                f"{format_gbp(pence_to_decimal(self.total_pence))}, of which {self.duplicates:,} repeat a transaction "
                 f"published in an earlier file (left out of payments_counted); {self.seconds:.1f} s")
 
 

@@ -22,8 +22,8 @@ import pandas as pd
 
 from spend.suppliers.errors import ReviewFileError
 from spend.suppliers.overrides import append_overrides, default_overrides_path
-from spend.suppliers.report import totals_by_supplier
 from spend.suppliers.resolution import SupplierResolution
+from spend.suppliers.totals import supplier_totals
 
 REVIEW_COLUMNS = (
     "decision", "total_gbp", "name_a", "name_b", "payments_a", "gbp_a", "payments_b", "gbp_b", "score", "pattern",
@@ -48,7 +48,9 @@ def build_review(resolution: SupplierResolution, annotated: pd.DataFrame | None 
     names = resolution.names[resolution.names["supplier_id"].notna()]
     supplier_of_key = dict(zip(names["supplier_key"], names["supplier_id"]))
     if annotated is not None:
-        counts, sums = totals_by_supplier(annotated)
+        totals = supplier_totals(annotated)
+        counts = dict(zip(totals["supplier_id"], totals["payments"]))
+        sums = dict(zip(totals["supplier_id"], totals["amount_gbp"]))
         by_key = annotated.assign(_key=annotated["supplier_name_raw"].map(
             dict(zip(resolution.names["supplier_name_raw"], resolution.names["supplier_key"]))))
         spelling = by_key.groupby("_key")["supplier_name_raw"].agg(lambda s: s.value_counts().index[0]).to_dict()

@@ -1,14 +1,16 @@
-"""Periods from file names and link text: a table of real names, and properties."""
+"""Periods: from file names and link text (a table of real names, and properties), and as bounds of days."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
 
-from spend.sources.errors import PeriodError
-from spend.core.periods import MONTHS, Period, infer_period, month_number
+from spend.core.periods import (
+    MONTHS, Period, PeriodError, format_month_spans, infer_period, month_number, month_spans, months_of_period,
+)
 from spend.sources.registry import load_publishers
 
 # Every file in the corpus's spend folders, with the period its name (and folder) says. Checked by
@@ -330,7 +332,7 @@ def test_nhs_month_n_of_a_financial_year(fy, n):
     found = infer_period(f"M{n:02d} {fy}/{(fy + 1) % 100:02d}")
     expected_month = (n + 2) % 12 + 1
     assert found == Period.month(fy if expected_month >= 4 else fy + 1, expected_month)
-    assert found.start >= f"{fy}-04" and found.end <= f"{fy + 1}-03"
+    assert found.first_month >= f"{fy}-04" and found.last_month <= f"{fy + 1}-03"
 
 
 @given(years, months, st.integers(min_value=1, max_value=24))
@@ -338,3 +340,35 @@ def test_labels_round_trip(year, month, length):
     period = Period.span(year, month, length, "range")
     assert Period.parse(period.label) == period
     assert len(period.months()) == length
+
+
+# --- one Period for dates too: --from/--to bounds, contract terms -------------------------------------------
+
+
+@pytest.mark.parametrize("start, end, first, last", [
+    ("2020-04", "2020-11", date(2020, 4, 1), date(2020, 11, 30)),
+    ("2020-02", "2020-02", date(2020, 2, 1), date(2020, 2, 29)),
+    ("2018-04-15", "2019-01-02", date(2018, 4, 15), date(2019, 1, 2)),
+    (None, "2021-03", None, date(2021, 3, 31)),
+])
+def test_period_bounds(start, end, first, last):
+    period = Period.between(start, end)
+    assert (period.start, period.end) == (first, last)
+
+
+@pytest.mark.parametrize("text", ["2020", "April 2020", "2020-4", "20-04-01"])
+def test_period_refuses_other_spellings(text):
+    with pytest.raises(PeriodError, match="is not a month"):
+        Period.between(text, None)
+
+
+def test_period_months_and_spans():
+    assert Period.between("2018-11", "2019-02").months() == ["2018-11", "2018-12", "2019-01", "2019-02"]
+    assert month_spans(["2019-01", "2018-12", "2019-03"]) == [("2018-12", "2019-01"), ("2019-03", "2019-03")]
+
+
+def test_month_helpers():
+    assert format_month_spans(["2016-01", "2014-07", "2014-08"]) == "2014-07..2014-08, 2016-01"
+    assert months_of_period("2014-11..2015-01") == ["2014-11", "2014-12", "2015-01"]
+    assert months_of_period("2020-04") == ["2020-04"]
+    assert [months_of_period(x) for x in (None, "", "undated", "2020-13")] == [[], [], [], []]
