@@ -422,6 +422,7 @@ class _Handler(BaseHTTPRequestHandler):
         with app._lock:
             app.in_flight += 1
             app.max_in_flight = max(app.max_in_flight, app.in_flight)
+        self._in_flight = True
         try:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -444,8 +445,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._apply(fault, lambda: app.answer(route, match, query, body, app.base_url + self.path))
         finally:
-            with app._lock:
-                app.in_flight -= 1
+            self._leave()
+
+    def _leave(self) -> None:
+        """The request is answered: from here the client can read the whole answer and send its next
+        request, so it no longer counts as in flight (counting it until the handler returns made the
+        next request look concurrent on a loaded machine)."""
+        if getattr(self, "_in_flight", False):
+            self._in_flight = False
+            with self.app._lock:
+                self.app.in_flight -= 1
 
     def _apply(self, fault: str, answer: Callable[[], Answer]) -> None:
         if fault == "ok":
@@ -485,6 +494,7 @@ class _Handler(BaseHTTPRequestHandler):
         if cut is not None:
             self.send_header("Connection", "close")
             self.close_connection = True
+        self._leave()
         self.end_headers()
         self.wfile.write(answer.body if cut is None else answer.body[:cut])
         self.wfile.flush()
