@@ -24,7 +24,7 @@
 
 # %%
 from spend import analysis
-from spend.outputs import export, figures
+from spend.outputs import export, figures, foi
 from spend.core.config import data_dir
 from spend.store import load_payments
 
@@ -40,7 +40,7 @@ evidence.rows
 # %%
 csv_path = export.write_export(evidence, out / "optum-nhs.csv")
 xlsx_path = export.write_export(evidence, out / "optum-nhs.xlsx")
-drafts = export.write_foi_drafts(evidence, out / "foi")
+drafts = foi.write_foi_drafts(evidence, out / "foi")
 print(csv_path, xlsx_path, *drafts, sep="\n")
 
 # %%

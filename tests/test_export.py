@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spend.outputs import export
+from spend.cli import export as export_cli
+from spend.outputs import export, foi
 from spend.core.money import money_sum
 from spend.core.periods import Period
 from spend.outputs.export import EXPORT_COLUMNS, WITHHELD, ExportError
@@ -29,7 +30,7 @@ def evidence(fixture_payments):
 
 def run_cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="spend")
-    export.register(parser.add_subparsers(dest="command"))
+    export_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -119,7 +120,7 @@ def test_individuals_names_are_withheld_unless_asked_for(fixture_payments):
 
 
 def test_foi_drafts_cite_each_payment(evidence, tmp_path):
-    drafts = export.write_foi_drafts(evidence, tmp_path / "foi")
+    drafts = foi.write_foi_drafts(evidence, tmp_path / "foi")
     assert [p.name for p in drafts] == ["foi-nhs-hounslow-ccg-optum-unitedhealth.txt",
                                         "foi-nhs-redbridge-ccg-optum-unitedhealth.txt"]
     hounslow = drafts[0].read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from spend.cli import figures as figures_cli
 from spend.outputs import figures
 from spend.core.periods import Period, month_of
 from spend.outputs.figures import FiguresFileError, Figure, Query, Source, SupplierSelector, Tolerance
@@ -25,7 +26,7 @@ def figure(fid="test", *, kind="payments", publishers=("nhs-hounslow-ccg",), sup
 
 def run_cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="spend")
-    figures.register(parser.add_subparsers(dest="command"))
+    figures_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -15,7 +15,8 @@ import pytest
 
 from localserver import FakeClock, FakeServices, NetworkBlocked, load_recorded, loopback_only  # noqa: F401
 from spend.core.errors import SpendError
-from spend.sources.http import FetchError, PoliteSession, Service, read_provenance, save_response, user_agent
+from spend.sources.http import FetchError, PoliteSession, read_provenance, save_response, user_agent
+from spend.sources.services import Service
 from spend.sources.harvest import require_json_object
 from spend.sources.notice_apis import CONTRACTS_FINDER, FIND_A_TENDER
 

@@ -10,14 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from spend.core import config
+from typing import TYPE_CHECKING
 
-from spend.sources.download import Outcome
-from spend.core.periods import PeriodError
+from spend.core import config
+from spend.core.periods import Period, PeriodError
 from spend.sources.errors import FetchUsageError
-from spend.sources.fetch import FetchReport, corpus_counts, fetch_publisher, import_corpus
-from spend.core.periods import Period
-from spend.sources.registry import Publisher, default_registry_path, get_publisher, load_publishers
+
+if TYPE_CHECKING:
+    from spend.sources.download import Outcome
+    from spend.sources.fetch import FetchReport
+    from spend.sources.registry import Publisher
 
 LIST_EXAMPLES = """\
 examples:
@@ -88,6 +90,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from spend.sources.fetch import corpus_counts
+    from spend.sources.registry import default_registry_path, load_publishers
+
     publishers = load_publishers(args.registry)
     if args.kind:
         publishers = [p for p in publishers if p.kind == args.kind]
@@ -105,6 +110,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from spend.sources.registry import get_publisher, load_publishers
+
     try:
         period = Period.parse(args.period) if args.period else None
     except PeriodError as e:  # name the option, not "<input>"
@@ -137,6 +144,8 @@ def run_fetch(args: argparse.Namespace) -> int:
 def _fetch_one(publisher: Publisher, args: argparse.Namespace, period: Period | None, raw_root: Path,
                source_dir: Path | None) -> FetchReport:
     from tqdm import tqdm
+
+    from spend.sources.fetch import fetch_publisher, import_corpus
 
     bar = tqdm(desc=publisher.slug, unit="file", disable=not sys.stderr.isatty(), file=sys.stderr, leave=False)
 

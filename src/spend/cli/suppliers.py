@@ -11,13 +11,7 @@ import argparse
 from pathlib import Path
 
 
-from spend.analysis.suppliers import top_suppliers
 from spend.core.errors import SpendError
-from spend.outputs.reports import format_top_suppliers
-from spend.store.tables import payments_dir, read_payments
-from spend.suppliers.overrides import default_overrides_path, load_overrides
-from spend.suppliers.resolution import annotate_payments, resolve_payments
-from spend.suppliers.review import apply_review, build_review, write_review
 
 REVIEW_EXAMPLES = """\
 example:
@@ -92,6 +86,13 @@ def _add_payments_options(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one `spend suppliers` sub-command; returns the exit code."""
+    from spend.analysis.suppliers import top_suppliers
+    from spend.outputs.reports import format_top_suppliers
+    from spend.store.tables import payments_dir, read_payments
+    from spend.suppliers.overrides import default_overrides_path, load_overrides
+    from spend.suppliers.resolution import annotate_payments, resolve_payments
+    from spend.suppliers.review import apply_review, build_review, write_review
+
     command = args.suppliers_command
     if command == "apply":
         result = apply_review(args.review_file, args.overrides)

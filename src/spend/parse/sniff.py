@@ -15,6 +15,8 @@ from pathlib import Path
 from spend.core.errors import CorruptFile, EmptyFile, NotASpendFile
 
 PDF, XLSX, XLS, CSV = "pdf", "xlsx", "xls", "csv"
+# The file names `spend parse` looks for in a folder (the format itself is found from the bytes).
+SPEND_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".xlsm", ".pdf"}
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html)", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)

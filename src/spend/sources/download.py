@@ -57,7 +57,8 @@ from urllib3.exceptions import ProtocolError
 from spend.parse import sniff
 from spend.core.errors import CorruptFile, EmptyFile, NotASpendFile
 from spend.core.files import PROVENANCE_SUFFIX, ProvenanceError, provenance_path, read_provenance, write_atomic
-from spend.sources.http import FetchError, PoliteSession, Service
+from spend.sources.http import FetchError, PoliteSession
+from spend.sources.services import Service
 
 from spend.sources.errors import DownloadError, FileTooLarge, NotADataFile, TruncatedDownload
 from spend.core.periods import Period

@@ -35,10 +35,9 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -50,6 +49,7 @@ from urllib3.util.retry import Retry
 from spend import __version__
 from spend.core.errors import SpendError
 from spend.core.files import PROVENANCE_SUFFIX, provenance_path, read_provenance, write_atomic  # noqa: F401 (used here and re-exported)
+from spend.sources.services import Service
 
 # Environment variables: a contact (URL or e-mail) added to the User-Agent, and a factor applied
 # to every wait before sleeping (0 in tests; 1, the default, in real use).
@@ -57,49 +57,11 @@ CONTACT_ENV = "SPEND_HTTP_CONTACT"
 WAIT_SCALE_ENV = "SPEND_HTTP_WAIT_SCALE"
 
 
-
 def user_agent() -> str:
     """The User-Agent sent with every request: the project, its version and why it is asking."""
     contact = os.environ.get(CONTACT_ENV, "").strip()
     extra = f"; +{contact}" if contact else ""
     return f"spend/{__version__} (UK public spending research{extra}) python-requests/{requests.__version__}"
-
-
-@dataclass(frozen=True)
-class Service:
-    """What one host asks of its clients. Facts about a real service belong in its definition,
-    each with a comment naming the documentation it comes from (see `spend.notices.sources`)."""
-
-    name: str
-    base_url: str
-    # Statuses that mean "try again later" rather than "this will never work".
-    retry_statuses: frozenset[int] = frozenset({500, 502, 503, 504})
-    # Statuses that mean "stop for this long" (seconds), instead of the backoff curve.
-    pauses: Mapping[int, float] = field(default_factory=dict)
-    # Methods that are safe to send twice. POST only where the service uses it to read.
-    retry_methods: frozenset[str] = frozenset({"GET", "HEAD"})
-    max_attempts: int = 6
-    # Backoff after the n-th failure of a request: backoff_factor * 2**(n-1), at most backoff_max.
-    backoff_factor: float = 2.0
-    backoff_max: float = 120.0
-    # Seconds between the start of one request to this host and the next.
-    min_interval: float = 1.0
-    # (connect, read) timeouts in seconds.
-    timeout: tuple[float, float] = (10.0, 60.0)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "pauses", MappingProxyType(dict(self.pauses)))
-        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
-
-    def at(self, base_url: str) -> Service:
-        """The same service at another address (a mirror, or a test server on 127.0.0.1)."""
-        return replace(self, base_url=base_url)
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def backoff(self, failures: int) -> float:
-        return min(self.backoff_max, self.backoff_factor * 2 ** (failures - 1))
 
 
 @dataclass(frozen=True)

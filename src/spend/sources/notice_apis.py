@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from spend.sources.http import Service
+from spend.sources.services import Service
 
 CONTRACTS_FINDER = Service(
     name="contracts-finder",

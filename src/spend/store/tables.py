@@ -17,7 +17,6 @@ from spend.core import schema
 from spend.core.errors import PaymentsInputError
 from spend.core.files import write_via_temp
 
-SPEND_SUFFIXES = {".csv", ".tsv", ".txt", ".xls", ".xlsx", ".xlsm", ".pdf"}
 TABLES = {"payments": schema.PAYMENTS, "rejects": schema.REJECTS, "stored_payments": schema.STORED_PAYMENTS}
 
 

@@ -1,0 +1,66 @@
+"""`spend export`: a supplier's payments with where each was published, and FOI drafts."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EXPORT_EXAMPLES = """\
+examples:
+  spend export --supplier optum -o optum.csv
+  spend export --supplier optum --publisher nhs-hounslow-ccg --from 2020-04 --to 2020-11 -o optum.xlsx
+  spend export --supplier optum-health-solutions-a62530 --foi foi-drafts/
+
+--supplier is tried as a supplier group, then a supplier id, then part of a group's name, then part of a
+published or canonical supplier name (case ignored); the command says which matched. One row per payment,
+with where it was published (URL, file, sha256, sheet/page and row). CSV is UTF-8 with a byte-order mark
+and amounts as exact text (34500.00). Individuals' names are withheld unless --include-individuals.
+--foi writes one draft Freedom of Information request per publisher, citing each payment.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `spend export` to the project's sub-parsers."""
+    p = subparsers.add_parser(
+        "export", help="export a supplier's payments with their sources (CSV/XLSX), and FOI drafts",
+        description="Export one row per payment to a supplier, each with the file and place it was published.",
+        epilog=EXPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--supplier", required=True, help="supplier group, supplier id, or part of a supplier name")
+    p.add_argument("--publisher", action="append", default=[], metavar="SLUG", help="only this publisher (repeatable)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM[-DD]", help="first month or day")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM[-DD]", help="last month or day (included)")
+    p.add_argument("-o", "--output", type=Path, help="write the payments here: .csv or .xlsx")
+    p.add_argument("--foi", type=Path, metavar="DIR", help="write a draft FOI request per publisher into DIR")
+    p.add_argument("--include-individuals", action="store_true", help="keep the names of individuals")
+    p.add_argument("--data", type=Path, help="data folder holding clean/ (default: $SPEND_DATA or ./data)")
+    p.set_defaults(func=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from spend.core.periods import Period, PeriodError
+    from spend.outputs.export import ExportError, select_evidence, write_export
+    from spend.outputs.foi import write_foi_drafts
+    from spend.store import load_payments
+
+    if not args.output and not args.foi:
+        raise ExportError(None, "give -o FILE (.csv or .xlsx), --foi DIR, or both")
+    if args.output and args.output.suffix.lower() not in (".csv", ".xlsx"):
+        raise ExportError(args.output, "write the export to a .csv or .xlsx file")
+    try:
+        period = Period.between(args.date_from, args.date_to)
+    except PeriodError as e:
+        raise ExportError(None, str(e)) from None
+    payments = load_payments(args.data, publisher_id=args.publisher or None)
+    evidence = select_evidence(payments, args.supplier, publishers=args.publisher or None, period=period,
+                               include_individuals=args.include_individuals)
+    if evidence.rows.empty:
+        scope = f" from {', '.join(args.publisher)}" if args.publisher else ""
+        raise ExportError(None, f"no payments{scope} in {period.describe()}: {evidence.match.describe()}")
+    print(evidence.summary())
+    if args.output:
+        print(f"wrote {len(evidence.rows)} row(s) to {write_export(evidence, args.output)}")
+    if args.foi:
+        for path in write_foi_drafts(evidence, args.foi):
+            print(f"wrote {path}")
+    return 0
