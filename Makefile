@@ -32,7 +32,7 @@ ifeq ($(SOURCE),web)
 else
 	$(BIN)/spend fetch --publisher all --from-dir "$(REALDATA)"
 endif
-	$(BIN)/spend notices build "$(REALDATA)/contracts-finder"
+	$(BIN)/spend notices add "$(REALDATA)/contracts-finder"
 	$(BIN)/spend build
 	$(BIN)/spend status
 	mkdir -p $(REPORTS)

@@ -113,7 +113,7 @@ def query_ratio(data: Path, publisher_id: str, repeats: int = 3):
     """Total by supplier and month for one publisher: DuckDB over the store, and pandas."""
     import duckdb
 
-    from spend.store.tables import load_payments
+    from spend.store.read import load_payments
 
     sql = ("select supplier_id, any_value(supplier_name) as supplier, strftime(payment_date, '%Y-%m') as month, "
            "count(*) as payments, sum(amount_gbp) as total from payments_counted where publisher_id = ? "

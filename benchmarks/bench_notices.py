@@ -66,7 +66,8 @@ def rss_mb() -> float:
 def run_phase(phase: str, raw: str, out: str, repeats: int, queue: multiprocessing.Queue) -> None:
     import pandas  # noqa: F401  (imported before measuring, as any build has it loaded)
 
-    from spend.notices.tables import build_tables, write_tables
+    from spend.notices.tables import build_tables
+    from spend.store.notices import write_notices
 
     files = sorted(Path(raw).rglob("*.json"))
     start_rss = rss_mb()
@@ -79,7 +80,7 @@ def run_phase(phase: str, raw: str, out: str, repeats: int, queue: multiprocessi
         else:
             tables = build_tables([raw])
             if phase == "build+write":
-                write_tables(tables, out)
+                write_notices(tables, None, out)
             rows = (len(tables.notices), len(tables.awards), len(tables.award_suppliers))
             del tables
         timings.append(time.perf_counter() - started)

@@ -35,7 +35,7 @@ from spend.core.config import data_dir
 from spend.store import load_payments
 
 payments = load_payments()
-lines = figures.load_award_lines()
+lines = analysis.load_award_lines()
 if lines is None:  # no notices tables yet: every question below has an empty answer
     lines = analysis.empty_award_lines()
 reports = data_dir() / "reports"

@@ -33,6 +33,6 @@ def fixture_store(tmp_path_factory, realdata) -> Path:
 
 @pytest.fixture(scope="session")
 def fixture_payments(fixture_store):
-    from spend.store.tables import load_payments
+    from spend.store.read import load_payments
 
     return load_payments(fixture_store)

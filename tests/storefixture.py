@@ -1,9 +1,9 @@
 """A small store built from real published files, for the figures, analysis, export and notebook tests.
 
 Built by the real pipeline: the files are filed under `<data>/raw/spend/<publisher>/` and
-`spend.build.build_store` writes `<data>/clean/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`
-(schema.STORED_PAYMENTS), files.parquet, rejects.parquet and data/spend.duckdb; the notices tables
-`<data>/clean/{notices,awards,award_suppliers}.parquet` come from `spend.notices.tables`.
+`spend.store.build_store` writes `<data>/clean/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`
+(schema.STORED_PAYMENTS), files.parquet, rejects.parquet, the notices tables
+`<data>/clean/{notices,awards,award_suppliers}.parquet` and data/spend.duckdb.
 
 What goes in, and why:
 - NHS Hounslow CCG, the 8 PDFs (April-November 2020): the registered Optum figure, £276,000.00.
@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spend.store.build import build_store, write_duckdb
-from spend.notices.tables import build_tables, write_tables
+from spend.sources.local import add_notice_files
+from spend.store.build import build_store
 from spend.sources.registry import get_publisher
 
 NHS = "nhs-london-2020-21"
@@ -43,7 +43,7 @@ NOTICES_FOLDER = "contracts-finder"
 
 def build_fixture_store(realdata: Path, data_dir: Path) -> Path:
     """File the fixture files under data/raw/spend/<publisher>/, build the store with the real build
-    (`spend.build.build_store`, the package's publisher registry) and the notices tables; return it."""
+    (`spend.store.build_store`, the package's publisher registry), with the corpus's notices; return it."""
     import shutil
 
     raw = data_dir / "raw" / "spend"
@@ -60,11 +60,10 @@ def build_fixture_store(realdata: Path, data_dir: Path) -> Path:
         meta = {"url": path.resolve().as_uri(), "publisher": publisher_id, "file_name": path.name,
                 "period": period.label if period else None}
         (folder / f"{path.name}.meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    add_notice_files([realdata / NOTICES_FOLDER], data_dir / "raw")  # what `spend notices add` does
     result = build_store(data_dir, workers=1)
     if result.failed:
         raise RuntimeError(f"fixture files failed to parse: {result.failed}")
-    write_tables(build_tables([realdata / NOTICES_FOLDER]), data_dir / "clean")
-    write_duckdb(data_dir)
     return data_dir
 
 

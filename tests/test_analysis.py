@@ -12,6 +12,7 @@ from spend import analysis as A
 from spend.analysis.suppliers import SHARE_PLACES
 from spend.core.money import CENT
 from spend.core.periods import Period, month_of
+from spend.suppliers.awards import resolve_award_suppliers
 from spend.suppliers.sectors import SECTORS
 
 D = Decimal
@@ -183,7 +184,7 @@ def test_buyers_are_tied_to_registry_names(fixture_payments):
     assert list(found["buyer_match"]) == ["registry name", "no publisher of that name"]
     # A buyer whose payments the store does not hold cannot be checked: it is not "unpaid".
     lines = A.award_lines(*_awards(dict(ocid="k-1", buyer="NHS Kent and Medway CCG", supplier="Optum Ltd",
-                                        value="979855.00")))
+                                        value="979855.00"), paid=fixture_payments))
     result = A.contracts_against_payments(lines, fixture_payments,
                                           publisher_names={"nhs-kent-and-medway-ccg": ["NHS Kent and Medway CCG"]})
     assert list(result["status"]) == ["buyer not in the store"]
@@ -194,8 +195,9 @@ def test_nhs_publishers(fixture_payments):
     assert A.nhs_publishers(fixture_payments) == ["nhs-hounslow-ccg", "nhs-redbridge-ccg"]
 
 
-def _awards(*awards: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Notices tables holding the given awards (one release each), with only the columns award_lines reads."""
+def _awards(*awards: dict, paid: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Notices tables holding the given awards (one release each), with only the columns award_lines reads;
+    the award suppliers tied to the suppliers of `paid` as the store ties them (spend.suppliers.awards)."""
     ts = lambda d: pd.Timestamp(d, tz="UTC") if d else pd.NaT  # noqa: E731
     notices = pd.DataFrame([{"ocid": a["ocid"], "release_id": a.get("release", "r1"), "date": ts(a.get("released", "2020-03-01")),
                              "buyer_name": a["buyer"], "contract_period_start": pd.NaT, "contract_period_end": pd.NaT}
@@ -206,8 +208,10 @@ def _awards(*awards: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
                            "contract_period_end": ts(a.get("end")), "source_file": "constructed",
                            "source_locator": "releases[0].awards[0]"} for a in awards])
     suppliers = pd.DataFrame([{"ocid": a["ocid"], "release_id": a.get("release", "r1"), "award_id": "1",
-                               "supplier_name_raw": a["supplier"], "company_number": None} for a in awards])
-    return notices, table, suppliers
+                               "supplier_name_raw": a["supplier"], "company_number": None,
+                               "source_file": "constructed", "source_locator": "releases[0].awards[0].suppliers[0]"}
+                              for a in awards])
+    return notices, table, resolve_award_suppliers(suppliers, paid)
 
 
 # Constructed awards (the corpus holds no award from a publisher in the store) over the real payments.
@@ -220,6 +224,7 @@ def test_contract_against_payments_in_its_period(fixture_payments):
         OPTUM_AWARD,
         dict(ocid="o-2", buyer="NHS Hounslow CCG", supplier="Nobody In Particular Ltd", value="1000.00"),
         dict(ocid="o-3", buyer="Durham County Council", supplier="Optum Health Solutions (UK) Ltd", value="5.00"),
+        paid=fixture_payments,
     ))
     assert [g if isinstance(g, str) else None for g in lines["supplier_group"]] == [
         "Optum / UnitedHealth", None, "Optum / UnitedHealth"]
@@ -237,13 +242,13 @@ def test_contract_against_payments_in_its_period(fixture_payments):
 
 
 def test_an_award_with_no_payments_in_its_period(fixture_payments):
-    lines = A.award_lines(*_awards({**OPTUM_AWARD, "start": "2019-01-01", "end": "2019-12-31"}))
+    lines = A.award_lines(*_awards({**OPTUM_AWARD, "start": "2019-01-01", "end": "2019-12-31"}, paid=fixture_payments))
     (row,) = A.contracts_against_payments(lines, fixture_payments).itertuples()
     assert (row.status, row.payments, row.paid_gbp) == ("no payments", 0, D("0.00"))
 
 
 def test_payments_without_notice(fixture_payments):
-    lines = A.award_lines(*_awards(OPTUM_AWARD))
+    lines = A.award_lines(*_awards(OPTUM_AWARD, paid=fixture_payments))
     hounslow_optum = A.supplier_payments(fixture_payments, "Optum / UnitedHealth", publisher_id="nhs-hounslow-ccg")[0]
     uncovered = A.payments_without_notice(fixture_payments, lines, publisher_id="nhs-hounslow-ccg")
     left = uncovered.loc[uncovered.index.intersection(hounslow_optum.index)]
@@ -265,9 +270,7 @@ def test_award_lines_keep_the_latest_release_and_fall_back_on_periods():
 
 
 def test_award_lines_from_the_real_notices(fixture_store, fixture_payments):
-    from spend.outputs.figures import load_award_lines
-
-    lines = load_award_lines(fixture_store)
+    lines = A.load_award_lines(fixture_store)
     assert len(lines) == 492 and lines[["ocid", "award_id"]].drop_duplicates().shape[0] == 50
     assert lines["suppliers_on_award"].min() == 2
     result = A.contracts_against_payments(lines, fixture_payments)

@@ -12,11 +12,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from spend.store.build import BuildError, build_store, find_raw_files, mark_duplicates
+from spend.store.build import build_store
+from spend.store.duplicates import mark_duplicates
+from spend.store.raw import BuildError, find_raw_files
 from spend.core.errors import PaymentsInputError
 from spend.parse.file import parse_file
 from spend.analysis.coverage import store_status
-from spend.store.tables import load_payments
+from spend.store.read import load_payments
 
 PUBLISHERS = {
     "nhs-hounslow-ccg": SimpleNamespace(slug="nhs-hounslow-ccg", name="NHS Hounslow CCG", hints={}),

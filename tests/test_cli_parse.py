@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from spend.cli import build_parser, main
-from spend.store.tables import read_payments
+from spend.store.read import read_payments
 
 NWHO = "nhs-london-2020-21/NWHO/NWHO 04 - July.pdf"
 

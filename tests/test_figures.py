@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from spend import analysis
 from spend.cli import figures as figures_cli
 from spend.outputs import figures
 from spend.core.periods import Period, month_of
@@ -241,7 +242,7 @@ LANCASHIRE = dict(kind="awards", publishers=(), buyer="^Lancashire County Counci
 
 @pytest.fixture(scope="module")
 def lines(fixture_store):
-    return figures.load_award_lines(fixture_store)
+    return analysis.load_award_lines(fixture_store)
 
 
 def test_an_award_figure_matches_a_real_award(lines):

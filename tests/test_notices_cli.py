@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 
@@ -47,7 +48,8 @@ def run(*argv: str) -> int:
     [
         ("fetch", "spend notices fetch --source contracts-finder --from 2019-01-01 --to 2019-03-31 --keyword Optum"),
         ("fetch", "spend notices fetch --source find-a-tender --from 2021-01-01"),
-        ("build", "spend notices build data/raw/contracts-finder --out data/clean"),
+        ("build", "spend notices build ../shared/realdata/contracts-finder"),
+        ("add", "spend notices add ../shared/realdata/contracts-finder"),
     ],
 )
 def test_help_shows_an_example(command, example, capsys):
@@ -79,13 +81,15 @@ def test_fetch_then_build(server, tmp_path, capsys):
     assert server.hits("cf-search")[-1].query["publishedTo"] == "2019-03-31T23:59:59"
     assert (tmp_path / "cache" / "contracts-finder.sqlite").exists()
 
-    assert run("notices", "build", str(raw), "--out", str(out)) == 0
+    assert run("notices", "build", "--data", str(tmp_path)) == 0  # the harvest went to <data>/raw
     printed = capsys.readouterr().out
     notices = pq.read_table(out / "notices.parquet")
     expected = [r for r in server.recorded if "2019-01-01" <= r.release["date"][:10] <= "2019-03-31"]
     assert notices.num_rows == len(expected) == 1
-    assert f"{out / 'notices.parquet'}: 1 rows" in printed
-    assert "releases read = 1 kept + 0 duplicates + 0 rejected" in printed
+    stored = [p for p in (raw / "contracts-finder").rglob("*.json") if not p.name.endswith(".meta.json")
+              and p.name != "state.json"]
+    assert f"{len(stored)} notice files: 1 notices, 1 awards" in printed
+    assert pq.read_table(out / "notices.parquet").column("source_file")[0].as_py().startswith("contracts-finder/")
 
 
 def test_keyword_and_supplier_searches(server, tmp_path, capsys):
@@ -121,11 +125,15 @@ def test_build_defaults_to_the_raw_store(tmp_path, monkeypatch, capsys):
 
 
 def test_build_says_so_when_a_file_cannot_be_read(tmp_path, capsys):
-    shutil.copy(sorted((contracts_finder_dir() / "ocds-1.1-award-2019-20").glob("*.json"))[0], tmp_path / "good.json")
-    (tmp_path / "cut.json").write_text('{"releases": [')
-    assert run("notices", "build", str(tmp_path), "--out", str(tmp_path / "out")) == 1
-    assert f"{tmp_path / 'cut.json'}: not JSON" in capsys.readouterr().err
-    assert pq.read_table(tmp_path / "out" / "notices.parquet").num_rows == 1
+    given = tmp_path / "given"
+    given.mkdir()
+    shutil.copy(sorted((contracts_finder_dir() / "ocds-1.1-award-2019-20").glob("*.json"))[0], given / "good.json")
+    (given / "cut.json").write_text('{"releases": [')
+    data = tmp_path / "data"
+    assert run("notices", "build", str(given), "--data", str(data)) == 1
+    stored_cut = data / "raw" / "contracts-finder" / "added" / "given" / "cut.json"
+    assert f"{stored_cut}: not JSON" in capsys.readouterr().err
+    assert pq.read_table(data / "clean" / "notices.parquet").num_rows == 1
 
 
 @pytest.mark.parametrize(
@@ -148,9 +156,24 @@ def test_usage_errors_are_one_clear_line(argv, message, tmp_path, capsys):
 
 def test_build_without_raw_files_is_an_error(tmp_path):
     with pytest.raises(SpendError, match="no stored OCDS files"):
-        run("notices", "build", str(tmp_path))
+        run("notices", "build", str(tmp_path), "--data", str(tmp_path / "data"))
     with pytest.raises(SpendError, match="no such file or folder"):
-        run("notices", "build", str(tmp_path / "missing"))
+        run("notices", "build", str(tmp_path / "missing"), "--data", str(tmp_path / "data"))
+    with pytest.raises(SpendError, match="no raw spend files or notices"):
+        run("notices", "build", "--data", str(tmp_path / "data"))
+
+
+def test_add_files_each_once_with_provenance(tmp_path, capsys):
+    folder = contracts_finder_dir() / "ocds-1.1-award-2019-20"
+    data = tmp_path / "data"
+    assert run("notices", "add", str(folder), "--data", str(data)) == 0
+    assert "50 file(s) added, 0 already there" in capsys.readouterr().out
+    stored = data / "raw" / "contracts-finder" / "added" / folder.name
+    first = sorted(folder.glob("*.json"))[0]
+    meta = json.loads((stored / f"{first.name}.meta.json").read_text())
+    assert meta["sha256"] == hashlib.sha256(first.read_bytes()).hexdigest() and meta["url"] == first.resolve().as_uri()
+    assert run("notices", "add", str(folder), "--data", str(data)) == 0
+    assert "0 file(s) added, 50 already there" in capsys.readouterr().out
 
 
 def test_ctrl_c_exits_130_with_a_resume_hint(server, tmp_path, monkeypatch, capsys):

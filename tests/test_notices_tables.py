@@ -21,7 +21,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from localserver import contracts_finder_dir, loopback_only  # noqa: F401
-from spend.notices.tables import AWARD_SUPPLIERS, AWARDS, NOTICES, build_tables, write_tables
+from spend.core.schema import AWARD_SUPPLIERS, AWARDS, NOTICES
+from spend.notices.tables import build_tables
+from spend.store.notices import write_notices
 from spend.notices.tables import TABLES
 
 
@@ -102,7 +104,7 @@ def test_counts_per_folder(corpus, folder, files, notices, awards, suppliers, du
     assert built.report.duplicate_releases == duplicates
     independent = count_independently(corpus / folder)
     assert (independent["notices"], independent["awards"], independent["suppliers"]) == (notices, awards, suppliers)
-    written = write_tables(built, tmp_path)  # empty tables too keep their exact types
+    written = write_notices(built, None, tmp_path)  # empty tables too keep their exact types
     assert [pq.read_table(written[name]).num_rows for name in ("notices", "awards", "award_suppliers")] == [notices, awards, suppliers]
     assert pq.read_table(written["awards"]).schema.field("value_amount").type == pa.decimal128(18, 2)
 
@@ -293,7 +295,7 @@ def test_rows_name_their_file_and_its_sha256(tables, corpus):
 
 
 def test_parquet_keeps_exact_types(tables, tmp_path):
-    written = write_tables(tables, tmp_path / "clean")
+    written = write_notices(tables, None, tmp_path / "clean")
     assert sorted(p.name for p in (tmp_path / "clean").iterdir()) == ["award_suppliers.parquet", "awards.parquet", "notices.parquet"]
     awards = pq.read_table(written["awards"])
     assert awards.schema.field("value_amount").type == pa.decimal128(18, 2)
@@ -344,7 +346,7 @@ def test_a_dirty_file_is_repaired_and_counted(tmp_path):
     assert suppliers.loc["a1", "supplier_name_raw"] == "Café Ltd & Co"
     assert suppliers.loc["a2", "supplier_name_raw"] == "Ghost Ltd"
     assert "'missing' is not among this release's parties" in suppliers.loc["a2", "row_warnings"]
-    write_tables(built, tmp_path / "clean")  # what was repaired still writes with exact types
+    write_notices(built, None, tmp_path / "clean")  # what was repaired still writes with exact types
 
 
 def test_every_table_is_defined_and_described(tables):

@@ -313,7 +313,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
 
 def test_payments_input_errors_are_typed(tmp_path):
-    from spend.store.tables import read_payments
+    from spend.store.read import read_payments
 
     path = tmp_path / "p.csv"
     path.write_text("name,amount\n", encoding="utf-8")

@@ -11,7 +11,7 @@
 
 from spend.analysis.contracts import (  # noqa: F401
     AWARD_LINE_COLUMNS, award_lines, awards_without_payments, contracts_against_payments, empty_award_lines,
-    match_buyers, organisation_key, payments_without_notice,
+    load_award_lines, match_buyers, organisation_key, payments_without_notice,
 )
 from spend.analysis.selection import (  # noqa: F401
     INDIVIDUAL_KINDS, NHS_KINDS, SupplierMatch, countable, match_supplier, nhs_publishers, printed_publisher_names,

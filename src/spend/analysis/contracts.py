@@ -59,10 +59,13 @@ def match_buyers(
     return pd.DataFrame(out, columns=["buyer_name", "publisher_id", "buyer_match"])
 
 AWARD_LINE_COLUMNS = [
-    "ocid", "award_id", "release_id", "buyer_name", "supplier_name_raw", "supplier_key", "supplier_group",
-    "company_number", "suppliers_on_award", "value_amount", "award_date", "period_start", "period_end",
-    "period_basis", "award_status", "title", "source_file", "source_locator",
+    "ocid", "award_id", "release_id", "buyer_name", "supplier_name_raw", "supplier_id", "supplier_name",
+    "supplier_group", "supplier_match_method", "company_number", "suppliers_on_award", "value_amount", "award_date",
+    "period_start", "period_end", "period_basis", "award_status", "title", "source_file", "source_locator",
 ]
+# How an award's supplier was tied to a paid supplier (spend.suppliers.awards), as `contracts_against_payments`
+# says it.
+TIED_BY = {"exact": "supplier key", "identifier": "company number"}
 
 
 def empty_award_lines() -> pd.DataFrame:
@@ -70,37 +73,46 @@ def empty_award_lines() -> pd.DataFrame:
     return pd.DataFrame(columns=AWARD_LINE_COLUMNS)
 
 
+def load_award_lines(data_dir=None) -> pd.DataFrame | None:
+    """Award lines of the store's notices tables, or None when the store holds no notices."""
+    from spend.store.read import load_notice_tables
+
+    tables = load_notice_tables(data_dir)
+    return award_lines(*tables) if tables is not None else None
+
+
 def award_lines(notices: pd.DataFrame, awards: pd.DataFrame, award_suppliers: pd.DataFrame) -> pd.DataFrame:
     """One row per award and supplier, from the latest release that carries it.
 
-    Columns: ocid, award_id, release_id, buyer_name, supplier_name_raw, supplier_key, supplier_group,
-    company_number, suppliers_on_award, value_amount, award_date, period_start, period_end, period_basis,
-    award_status, title, source_file, source_locator. The contract period is the award's own, else the notice's;
-    when neither is published the period starts at the award date and is open-ended (`period_basis` says which).
-    An award's value is for the whole award: when it has several suppliers (a framework) it is not any one
-    supplier's value, which `suppliers_on_award` shows.
+    Columns: AWARD_LINE_COLUMNS. `award_suppliers` is the store's table, whose suppliers are already tied to
+    the paid suppliers (spend.suppliers.awards): `supplier_id` is the id the payments carry when the two are
+    the same organisation. The contract period is the award's own, else the notice's; when neither is
+    published the period starts at the award date and is open-ended (`period_basis` says which). An award's
+    value is for the whole award: when it has several suppliers (a framework) it is not any one supplier's
+    value, which `suppliers_on_award` shows.
     """
-    from spend.suppliers import make_key
-    from spend.suppliers.groups import find_group
-
     columns = AWARD_LINE_COLUMNS
     if awards.empty:
         return empty_award_lines()
     release = notices[["ocid", "release_id", "date", "buyer_name", "contract_period_start", "contract_period_end"]].rename(
         columns={"date": "release_date", "contract_period_start": "notice_start", "contract_period_end": "notice_end"})
+    supplier_columns = ["supplier_name_raw", "company_number", "supplier_id", "supplier_name", "supplier_group",
+                        "match_method"]
     lines = awards.merge(release, on=["ocid", "release_id"], how="left").merge(
-        award_suppliers[["ocid", "release_id", "award_id", "supplier_name_raw", "company_number"]],
+        award_suppliers[["ocid", "release_id", "award_id", *supplier_columns]],
         on=["ocid", "release_id", "award_id"], how="left")
-    lines["supplier_key"] = [make_key(n) if isinstance(n, str) else "" for n in lines["supplier_name_raw"]]
+    # One line per supplier named on an award (two suppliers of a framework stay two lines even when they
+    # resolve to one supplier id): the name as published, case and spacing aside.
+    lines["_supplier"] = [" ".join(n.casefold().split()) if isinstance(n, str) else "" for n in lines["supplier_name_raw"]]
     # Latest release wins: a later release of the same award carries its amended value or dates.
     lines = lines.sort_values(["release_date", "release_id"], na_position="first")
-    lines = lines.drop_duplicates(["ocid", "award_id", "supplier_key"], keep="last")
-    per_award = lines.groupby(["ocid", "award_id"])["supplier_key"].transform("size")
+    lines = lines.drop_duplicates(["ocid", "award_id", "_supplier"], keep="last")
+    per_award = lines.groupby(["ocid", "award_id"])["_supplier"].transform("size")
     out = pd.DataFrame({
         "ocid": lines["ocid"], "award_id": lines["award_id"], "release_id": lines["release_id"],
         "buyer_name": lines["buyer_name"], "supplier_name_raw": lines["supplier_name_raw"],
-        "supplier_key": lines["supplier_key"],
-        "supplier_group": [find_group([k]) if k else None for k in lines["supplier_key"]],
+        "supplier_id": lines["supplier_id"], "supplier_name": lines["supplier_name"],
+        "supplier_group": lines["supplier_group"], "supplier_match_method": lines["match_method"],
         "company_number": lines["company_number"], "suppliers_on_award": per_award,
         "value_amount": lines["value_amount"], "award_date": [as_date(d) for d in lines["date"]],
     })
@@ -119,25 +131,8 @@ def award_lines(notices: pd.DataFrame, awards: pd.DataFrame, award_suppliers: pd
     out["period_basis"] = [p[2] for p in periods]
     out["award_status"], out["title"] = lines["status"].to_numpy(), lines["title"].to_numpy()
     out["source_file"], out["source_locator"] = lines["source_file"].to_numpy(), lines["source_locator"].to_numpy()
-    return out[columns].reset_index(drop=True)
-
-
-def _supplier_index(rows: pd.DataFrame) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """supplier key -> supplier ids, and company number -> supplier ids, from the payments."""
-    from spend.suppliers import make_key
-
-    by_key: dict[str, set[str]] = {}
-    by_number: dict[str, set[str]] = {}
-    known = rows[rows["supplier_id"].notna()]
-    pairs = known[["supplier_name_raw", "supplier_id"]].drop_duplicates()
-    for name, sid in zip(pairs["supplier_name_raw"], pairs["supplier_id"]):
-        if isinstance(name, str):
-            by_key.setdefault(make_key(name), set()).add(sid)
-    if "company_number" in known.columns:
-        numbered = known[known["company_number"].notna()][["company_number", "supplier_id"]].drop_duplicates()
-        for number, sid in zip(numbered["company_number"], numbered["supplier_id"]):
-            by_number.setdefault(str(number), set()).add(sid)
-    return by_key, by_number
+    out = out[columns].reset_index(drop=True)
+    return out.astype(object).where(out.notna(), None)
 
 
 def contracts_against_payments(
@@ -147,8 +142,9 @@ def contracts_against_payments(
     """For each award line (see `award_lines`), the payments from the buyer to the supplier during the
     contract period, against the award value.
 
-    The buyer is tied to a publisher by `match_buyers`; the supplier to the payments' supplier ids by equal
-    supplier key (spend.suppliers.make_key of the published names) or equal Companies House number.
+    The buyer is tied to a publisher by `match_buyers`; the supplier is the paid supplier with the award
+    supplier's `supplier_id` (the store ties the two by equal key or Companies House number:
+    spend.suppliers.awards).
     `supplier` keeps the award lines whose supplier group or published name contains it (case ignored).
 
     Columns: the award line's, then publisher_id, buyer_match, supplier_ids, supplier_match, payments,
@@ -164,19 +160,14 @@ def contracts_against_payments(
     rows = countable(payments)
     buyers = match_buyers(lines["buyer_name"], rows, aliases=aliases, publisher_names=publisher_names)
     out = lines.merge(buyers, on="buyer_name", how="left")
-    by_key, by_number = _supplier_index(rows)
+    paid_ids = set(rows["supplier_id"].dropna())
     in_store = set(rows["publisher_id"])
     records = []
     for line in out.itertuples(index=False):
-        ids: set[str] = set()
-        how = []
-        if line.supplier_key and line.supplier_key in by_key:
-            ids |= by_key[line.supplier_key]
-            how.append("supplier key")
-        if isinstance(line.company_number, str) and line.company_number in by_number:
-            ids |= by_number[line.company_number]
-            how.append("company number")
-        record = {"supplier_ids": ";".join(sorted(ids)) or None, "supplier_match": " and ".join(how) or None}
+        # The award's supplier is a paid one when the store tied them (same key or company number).
+        ids = {line.supplier_id} & paid_ids if isinstance(line.supplier_id, str) else set()
+        how = TIED_BY.get(line.supplier_match_method, line.supplier_match_method) if ids else None
+        record = {"supplier_ids": ";".join(sorted(ids)) or None, "supplier_match": how}
         if not isinstance(line.publisher_id, str) or line.publisher_id not in in_store:
             # No publisher for the buyer, or one whose payments the store does not hold (yet).
             record.update(payments=0, paid_gbp=ZERO, status="buyer not in the store")

@@ -22,7 +22,9 @@ import pandas as pd
 
 from spend.core import config
 from spend.core.periods import format_month_spans, missing_months, months_of_period
-from spend.store.build import BuildError, duckdb_path, files_changed_since_build
+from spend.store.build import files_changed_since_build
+from spend.store.raw import BuildError
+from spend.store.views import query
 from spend.core.errors import PaymentsInputError
 
 
@@ -34,37 +36,21 @@ class StoreStatus:
     failed: pd.DataFrame  # files that could not be parsed, with the error
 
 
-def _query(data: Path, sql: str) -> pd.DataFrame:
-    """Run `sql` on the store's DuckDB views. Through Arrow, so DECIMAL totals stay exact Decimals."""
-    import duckdb
-
-    path = duckdb_path(data)
-    if not path.is_file():
-        raise PaymentsInputError(path, "no store here; run `spend build` first")
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.sql(sql).to_arrow_table().to_pandas()
-    except duckdb.Error as e:  # a view over Parquet files that have gone (clean/ removed by hand)
-        raise PaymentsInputError(path, f"the store is incomplete ({e}); run `spend build --force`") from None
-    finally:
-        con.close()
-
-
 def monthly_coverage(data_dir: str | Path | None = None) -> pd.DataFrame:
     """Payments per publisher and month (counted once), with exact totals."""
     data = Path(data_dir) if data_dir else config.data_dir()
-    return _query(data, "select publisher_id, strftime(payment_date, '%Y-%m') as month, count(*) as payments, "
+    return query(data, "select publisher_id, strftime(payment_date, '%Y-%m') as month, count(*) as payments, "
                         "sum(amount_gbp) as total_gbp from payments_counted where payment_date is not null "
                         "group by all order by all")
 
 
 def store_status(data_dir: str | Path | None = None) -> StoreStatus:
     data = Path(data_dir) if data_dir else config.data_dir()
-    files = _query(data, "select * from files")
-    counted = _query(data, "select publisher_id, count(*) as payments, sum(amount_gbp) as total_gbp "
+    files = query(data, "select * from files")
+    counted = query(data, "select publisher_id, count(*) as payments, sum(amount_gbp) as total_gbp "
                            "from payments_counted group by all").set_index("publisher_id")
-    rejects = _query(data, "select publisher_id, count(*) as n from rejects group by all").set_index("publisher_id")["n"]
-    dups = _query(data, "select publisher_id, count(*) as n from payments where duplicate_of is not null "
+    rejects = query(data, "select publisher_id, count(*) as n from rejects group by all").set_index("publisher_id")["n"]
+    dups = query(data, "select publisher_id, count(*) as n from payments where duplicate_of is not null "
                         "group by all").set_index("publisher_id")["n"]
     months = monthly_coverage(data)
     try:

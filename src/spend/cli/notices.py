@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spend.cli import common
 from spend.core import config
 from spend.core.errors import SpendError
 from spend.sources.notice_apis import FEEDS, LOOKUPS, SEARCHES
@@ -32,13 +33,24 @@ crash, a lost connection) resume where they stopped when the same command is run
 Answers are cached in <raw>/../cache/, so re-runs do not ask the service again.
 """
 
+ADD_EXAMPLES = """\
+examples:
+  spend notices add ../shared/realdata/contracts-finder
+  spend notices add ~/Downloads/find-a-tender-2021-01.json --source find-a-tender
+
+Copies OCDS files (.json: release or record packages, releases, records) into
+<raw>/<source>/added/<folder>/ with a provenance record each (file address, time, size, sha256).
+The next `spend build` (or `spend notices build`) puts them in the store.
+"""
+
 BUILD_EXAMPLES = """\
 examples:
   spend notices build
-  spend notices build data/raw/contracts-finder --out data/clean
-  spend notices build ../shared/realdata/contracts-finder --out /tmp/notices
+  spend notices build ../shared/realdata/contracts-finder     # add these files first, then build
 
-Writes notices.parquet, awards.parquet and award_suppliers.parquet (money as DECIMAL(18, 2)).
+Builds the store (spend build): the notices, awards and award_suppliers tables from every OCDS file under
+data/raw/contracts-finder and data/raw/find-a-tender, each award's supplier tied to the suppliers paid in
+the store (same supplier_id), money as DECIMAL(18, 2). Exit status 1 when a file cannot be read.
 """
 
 
@@ -79,15 +91,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--base-url", help="ask this address instead of the real service (mirrors, tests)")
     fetch.set_defaults(func=run_fetch)
 
+    add = commands.add_parser(
+        "add",
+        help="add OCDS files from this machine to the raw store",
+        description="Copy OCDS files (release or record packages) into the raw store, with provenance.",
+        epilog=ADD_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("paths", nargs="+", type=Path, help="OCDS files, or folders holding them")
+    add.add_argument("--source", default="contracts-finder", choices=sorted(FEEDS), help="service they came from")
+    add.add_argument("--data", type=Path, help="data folder (default: ./data, or $SPEND_DATA)")
+    add.set_defaults(func=run_add)
+
     build = commands.add_parser(
         "build",
-        help="build the notices, awards and award_suppliers tables from the raw store",
-        description="Read stored OCDS files and write the notices, awards and award_suppliers tables as Parquet.",
+        help="build the store's notices, awards and award_suppliers tables",
+        description="Build the store, with the notices tables from every stored OCDS file.",
         epilog=BUILD_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    build.add_argument("paths", nargs="*", type=Path, help="files or folders (default: <raw>/contracts-finder and <raw>/find-a-tender)")
-    build.add_argument("--out", type=Path, help="output folder (default: data/clean, or $SPEND_DATA/clean)")
+    build.add_argument("paths", nargs="*", type=Path, help="OCDS files or folders to add first (spend notices add)")
+    build.add_argument("--source", default="contracts-finder", choices=sorted(FEEDS), help="service PATHS came from")
+    build.add_argument("--data", type=Path, help="data folder (default: ./data, or $SPEND_DATA)")
     build.set_defaults(func=run_build)
 
 
@@ -167,31 +192,27 @@ def describe(result: HarvestResult) -> str:
     )
 
 
+def run_add(args: argparse.Namespace) -> int:
+    """`spend notices add`: local OCDS files into the raw store."""
+    from spend.sources.local import add_notice_files
+
+    report = add_notice_files(args.paths, common.data_dir(args) / "raw", args.source)
+    print(f"{report.summary()} under {common.data_dir(args) / 'raw' / args.source}; run spend build")
+    return 0
+
+
 def run_build(args: argparse.Namespace) -> int:
-    """`spend notices build`: raw -> Parquet; 0 when every file was read, 1 if some were not."""
-    from spend.notices.tables import build_tables, find_raw_files, write_tables
+    """`spend notices build`: add PATHS, then build the store; 0 when every file was read, 1 if some were not."""
+    from spend.store.build import build_store
 
-    raw_root = config.raw_dir()
-    paths = args.paths or [p for p in (raw_root / "contracts-finder", raw_root / "find-a-tender") if p.exists()]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise NoticesUsageError(missing[0], "no such file or folder")
-    if not find_raw_files(paths):
-        raise NoticesUsageError(", ".join(map(str, paths)) or str(raw_root), "no stored OCDS files to build from")
-    tables = build_tables(paths)
-    written = write_tables(tables, args.out or config.clean_dir())
-    for name, path in written.items():
-        print(f"{path}: {len(tables.frames()[name])} rows")
-    data = (args.out or config.clean_dir()).parent
-    if (data / "clean" / "payments").is_dir():  # the store exists: add the notices to its DuckDB views
-        from spend.store.build import write_duckdb
-
-        print(f"{write_duckdb(data)}: views updated")
-    report = tables.report
-    print(report.summary())
-    for path, reason in report.files_rejected:
-        print(f"{path}: {reason}", file=sys.stderr)
-    return 1 if report.files_rejected else 0
+    data = common.data_dir(args)
+    if args.paths:
+        run_add(args)
+    result = build_store(data, progress=sys.stderr.isatty())
+    print(result.summary())
+    for path, error in result.failed:
+        print(f"{path}: {error}", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 def parse_from(text: str) -> datetime:

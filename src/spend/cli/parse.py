@@ -40,7 +40,7 @@ def _collect(paths: list[str], excludes: list[str]) -> list[Path]:
 def run_parse(args: argparse.Namespace) -> int:
     from spend.parse.file import parse_file
     from spend.parse.report import combine, print_summary
-    from spend.store.tables import write_table
+    from spend.store.write import write_table
 
     files = _collect(args.paths, args.exclude)
     if not files:

@@ -17,8 +17,10 @@ examples:
 
 Parses every file under data/raw/spend/<publisher>/ that is new or changed (by sha256) and writes
 data/clean/payments/ (Parquet, partitioned by publisher_id and year), data/clean/rejects.parquet,
-data/clean/files.parquet and the DuckDB database data/spend.duckdb with views over them. A file
-that cannot be parsed is listed (and in files.parquet) and the exit status is 1; the rest is built.
+data/clean/files.parquet, the notices tables from the OCDS files under data/raw/contracts-finder and
+data/raw/find-a-tender (award suppliers carry the same supplier_id as the payments), and the DuckDB
+database data/spend.duckdb with views over them. A file that cannot be read is listed (spend files
+also in files.parquet) and the exit status is 1; the rest is built.
 """
 
 STATUS_EXAMPLE = """\

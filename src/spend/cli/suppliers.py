@@ -15,7 +15,7 @@ from spend.core.errors import SpendError
 
 REVIEW_EXAMPLES = """\
 example:
-  spend suppliers review --payments data/clean/payments.parquet --out reports/supplier_review.csv
+  spend suppliers review --out reports/supplier_review.csv
 
 Writes one row per pair of suppliers that look alike but were not merged automatically, biggest money
 first, with the evidence. Fill `decision` with `same` or `never`, then run `spend suppliers apply`.
@@ -31,7 +31,8 @@ always wins over automatic matching. Commit that file: it is the record of who d
 
 REPORT_EXAMPLES = """\
 example:
-  spend suppliers report --payments data/clean/payments.parquet --top 10
+  spend suppliers report --top 10
+  spend suppliers report --payments july.csv --top 10     # a table from spend parse
 
 Lists the largest suppliers by net pounds paid, each with its sector (nhs, public, charity, company...),
 every spelling it was published under and how that spelling was matched (exact, identifier, fuzzy, override).
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     """Run one `spend suppliers` sub-command; returns the exit code."""
     from spend.analysis.suppliers import top_suppliers
     from spend.outputs.reports import format_top_suppliers
-    from spend.store.tables import payments_dir, read_payments
+    from spend.store.read import payments_dir, read_payments
     from spend.suppliers.overrides import default_overrides_path, load_overrides
     from spend.suppliers.resolution import annotate_payments, resolve_payments
     from spend.suppliers.review import apply_review, build_review, write_review

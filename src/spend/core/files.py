@@ -15,6 +15,8 @@ from typing import Any, Callable
 from spend.core.errors import SpendError
 
 PROVENANCE_SUFFIX = ".meta.json"
+# A harvest's checkpoint, kept beside the pages it records (spend.sources.harvest): not data.
+CHECKPOINT_NAME = "state.json"
 
 
 class ProvenanceError(SpendError):

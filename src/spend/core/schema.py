@@ -178,6 +178,11 @@ AWARD_SUPPLIERS: tuple[Field, ...] = (
     *_PROVENANCE,
 )
 
+# The store's award_suppliers table: each award's supplier tied to the suppliers that were paid
+# (spend.suppliers.awards), so awards and payments join on supplier_id.
+STORED_AWARD_SUPPLIERS: tuple[Field, ...] = (*AWARD_SUPPLIERS[:5], *SUPPLIER_FIELDS, *AWARD_SUPPLIERS[5:])
+
+
 class SchemaError(Exception):
     """A frame does not match its table definition (a bug, not bad input)."""
 

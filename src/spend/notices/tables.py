@@ -6,7 +6,7 @@ with a `BuildReport` that accounts for every file and every release:
 
     releases read = releases kept + duplicate releases + releases rejected
 
-`write_tables` writes them to Parquet with exact types (money as DECIMAL(18, 2), never float).
+Writing them is the store's (spend.store.notices), with exact types (money as DECIMAL(18, 2), never float).
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from typing import Iterable
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from spend.core.files import PROVENANCE_SUFFIX, read_provenance, write_via_temp
+from spend.core.files import CHECKPOINT_NAME, PROVENANCE_SUFFIX, read_provenance
 from spend.notices.decode import charset_of, load_json
 from spend.notices.flatten import NotOcds, Origin, document_kind, flatten_release, iter_releases
-from spend.sources.harvest import STATE_FILE
-from spend.core.schema import AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Field, to_arrow  # noqa: F401 (re-exported)
+from spend.core.schema import AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Field
 
 TABLES: dict[str, tuple[Field, ...]] = {"notices": NOTICES, "awards": AWARDS, "award_suppliers": AWARD_SUPPLIERS}
 
@@ -74,17 +72,18 @@ def find_raw_files(paths: Iterable[str | Path]) -> list[Path]:
         candidates = sorted(path.rglob("*.json")) if path.is_dir() else [path]
         for candidate in candidates:
             name = candidate.name
-            if name.endswith(PROVENANCE_SUFFIX) or name == STATE_FILE or name.startswith("."):
+            if name.endswith(PROVENANCE_SUFFIX) or name == CHECKPOINT_NAME or name.startswith("."):
                 continue
             found.append(candidate)
     return found
 
 
-def build_tables(paths: Iterable[str | Path]) -> NoticeTables:
+def build_tables(paths: Iterable[str | Path], *, root: Path | None = None) -> NoticeTables:
     """Read every stored OCDS file under `paths` into the notices, awards and award_suppliers tables.
 
     A release seen twice (same ocid and release id, e.g. in a record and in a release file) is
     kept the first time in path order. An unreadable file is reported and skipped, never fatal.
+    `source_file` is each file's path relative to `root` when given (the store's data/raw), else as found.
     """
     report = BuildReport()
     notices: list[dict] = []
@@ -95,7 +94,8 @@ def build_tables(paths: Iterable[str | Path]) -> NoticeTables:
         report.files_read += 1
         data = path.read_bytes()
         meta = read_provenance(path) or {}
-        origin = Origin(str(path), hashlib.sha256(data).hexdigest(), meta.get("url"))
+        name = path.relative_to(root).as_posix() if root is not None else str(path)
+        origin = Origin(name, hashlib.sha256(data).hexdigest(), meta.get("url"))
         try:
             document = load_json(data, encoding=charset_of(meta.get("content_type")), repairs=report.repairs)
         except ValueError as exc:
@@ -145,19 +145,3 @@ def _frame(rows: list[dict], table: tuple[Field, ...]) -> pd.DataFrame:
         elif f.arrow_type == TIMESTAMP:
             frame[f.name] = pd.to_datetime(frame[f.name], utc=True)
     return frame
-
-
-def to_arrow_table(frame: pd.DataFrame, name: str) -> pa.Table:
-    return to_arrow(frame, TABLES[name])
-
-
-def write_tables(tables: NoticeTables, out_dir: str | Path) -> dict[str, Path]:
-    """Write each table to `<out_dir>/<name>.parquet`, atomically; return the paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for name, frame in tables.frames().items():
-        path = out / f"{name}.parquet"
-        write_via_temp(path, lambda tmp: pq.write_table(to_arrow_table(frame, name), tmp))
-        written[name] = path
-    return written

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from spend.analysis.contracts import load_award_lines
 from spend.analysis.selection import select_payments
 from spend.core.money import format_gbp, money_sum
 from spend.core.periods import Period, PeriodError, as_date, format_month_spans, month_of, month_spans, months_of_period
@@ -365,23 +366,11 @@ def check_figure(figure: Figure, payments: pd.DataFrame | None, lines: pd.DataFr
     return check_awards_figure(figure, lines, where=where)
 
 
-def load_award_lines(data_dir: str | Path | None = None) -> pd.DataFrame | None:
-    """Award lines from `<data>/clean/{notices,awards,award_suppliers}.parquet`, or None when any is missing."""
-    from spend.analysis.contracts import award_lines
-    from spend.core.config import data_dir as default_data_dir
-
-    clean = Path(data_dir or default_data_dir()) / "clean"
-    paths = {name: clean / f"{name}.parquet" for name in ("notices", "awards", "award_suppliers")}
-    if not all(p.is_file() for p in paths.values()):
-        return None
-    return award_lines(*(pd.read_parquet(paths[n]) for n in ("notices", "awards", "award_suppliers")))
-
-
 def check_figures(data_dir: str | Path | None = None, *, figures: list[Figure] | None = None,
                   registry: str | Path | None = None) -> list[FigureResult]:
     """Check every registered figure (or `figures`) against the store in `data_dir` (default: SPEND_DATA)."""
     from spend.core.config import data_dir as default_data_dir
-    from spend.store.tables import load_payments
+    from spend.store.read import load_files, load_payments
 
     figures = figures if figures is not None else load_figures(registry)
     where = str(Path(data_dir or default_data_dir()))
@@ -393,9 +382,9 @@ def check_figures(data_dir: str | Path | None = None, *, figures: list[Figure] |
             payments = load_payments(data_dir)
         except PaymentsInputError:
             payments = None
-        files = Path(where) / "clean" / "files.parquet"  # written by spend build: one row per raw file
-        if payments is not None and files.is_file():
-            covered = file_months(pd.read_parquet(files, columns=["publisher_id", "period", "status"]))
+        files = load_files(data_dir, columns=["publisher_id", "period", "status"])
+        if payments is not None and files is not None:
+            covered = file_months(files)
     if "awards" in kinds:
         lines = load_award_lines(data_dir)
     return [check_figure(f, payments, lines, where=where, covered=covered) for f in figures]

@@ -31,11 +31,12 @@ import requests
 
 from spend.core import config
 from spend.core.errors import SpendError
+from spend.core.files import CHECKPOINT_NAME
 from spend.sources.http import InvalidBody, PoliteSession, Wait, save_response, write_atomic
 from spend.notices.decode import charset_of, load_json
 from spend.sources.notice_apis import Feed, Lookups, NoticeSearch
 
-STATE_FILE = "state.json"
+STATE_FILE = CHECKPOINT_NAME
 STATE_FORMAT = 1
 # A window needing more pages than this is not converging (a cursor that loops): stop loudly.
 MAX_PAGES_PER_WINDOW = 10_000

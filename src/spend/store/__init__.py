@@ -11,7 +11,8 @@ from importlib import import_module
 
 _WHERE = {
     **dict.fromkeys(["build_store", "BuildError", "BuildResult"], "spend.store.build"),
-    **dict.fromkeys(["load_payments", "read_payments", "payments_dir", "write_table"], "spend.store.tables"),
+    **dict.fromkeys(["load_payments", "load_notice_tables", "read_payments", "payments_dir"], "spend.store.read"),
+    "write_table": "spend.store.write",
 }
 __all__ = sorted(_WHERE)
 

@@ -1,8 +1,5 @@
-"""Writing tables to disk: atomically (temp file + rename), CSV or Parquet by suffix.
-
-CSV is UTF-8; amounts are written as exact decimals (`-2509460.00`), dates as ISO. A failed
-write leaves no partial file: the temp file is removed and the old file, if any, stays.
-"""
+"""Reading the store (`load_payments`, `load_notice_tables`) and payments tables given by the user
+(`read_payments`), with amounts back as exact Decimals."""
 
 from __future__ import annotations
 
@@ -15,22 +12,6 @@ import pyarrow.parquet as pq
 
 from spend.core import schema
 from spend.core.errors import PaymentsInputError
-from spend.core.files import write_via_temp
-
-TABLES = {"payments": schema.PAYMENTS, "rejects": schema.REJECTS, "stored_payments": schema.STORED_PAYMENTS}
-
-
-def write_table(frame: pd.DataFrame, path: str | Path, table: str) -> Path:
-    """Write `frame` (enforced to the named table) to `path`; the format follows the suffix."""
-    path = Path(path)
-    fields = TABLES[table]
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise ValueError(f"{path}: write .csv or .parquet")
-    if suffix == ".parquet":
-        return write_via_temp(path, lambda tmp: pq.write_table(schema.to_arrow(frame, fields), tmp))
-    return write_via_temp(path, lambda tmp: schema.enforce(frame, fields).to_csv(
-        tmp, index=False, encoding="utf-8", date_format="%Y-%m-%d"))
 
 
 def read_payments(path: str | Path) -> pd.DataFrame:
@@ -74,9 +55,7 @@ def _to_decimal(value, path: Path, i: int) -> Decimal | None:
 
 def payments_dir(data_dir: str | Path | None = None) -> Path:
     """The store's payments dataset: `<data>/clean/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`."""
-    from spend.core.config import data_dir as default_data_dir
-
-    return Path(data_dir or default_data_dir()) / "clean" / "payments"
+    return clean_dir(data_dir) / "payments"
 
 
 def load_payments(data_dir: str | Path | None = None, *, publisher_id: str | list[str] | None = None) -> pd.DataFrame:
@@ -98,3 +77,30 @@ def load_payments(data_dir: str | Path | None = None, *, publisher_id: str | lis
         where = ds.field("publisher_id").isin(wanted)
     table = dataset.to_table(filter=where)
     return table.to_pandas(date_as_object=True)
+
+
+def clean_dir(data_dir: str | Path | None = None) -> Path:
+    """`<data>/clean` (default data folder: $SPEND_DATA or ./data)."""
+    from spend.core.config import data_dir as default_data_dir
+
+    return Path(data_dir or default_data_dir()) / "clean"
+
+
+def load_files(data_dir: str | Path | None = None, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """The store's files table (one row per raw spend file: parsed or failed, counts, period), or None
+    before the first build."""
+    path = clean_dir(data_dir) / "files.parquet"
+    return pd.read_parquet(path, columns=columns) if path.is_file() else None
+
+
+NOTICE_TABLES = ("notices", "awards", "award_suppliers")
+
+
+def load_notice_tables(data_dir: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    """The store's notices, awards and award_suppliers tables (amounts as Decimal), or None when the store
+    holds no notices (none harvested or added yet)."""
+    paths = [clean_dir(data_dir) / f"{name}.parquet" for name in NOTICE_TABLES]
+    if not all(p.is_file() for p in paths):
+        return None
+    notices, awards, award_suppliers = (pd.read_parquet(p) for p in paths)
+    return notices, awards, award_suppliers

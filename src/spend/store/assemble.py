@@ -1,0 +1,107 @@
+"""Assembly: the cached parses of every raw file put together as the store's payments (filed by publisher and
+year, each row with its supplier identity and `duplicate_of`), rejects and files tables."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from spend.core import schema
+from spend.core.money import pence_to_decimal
+from spend.store import cache as parse_cache
+from spend.store.duplicates import duplicates_of
+from spend.store.raw import RawSpendFile
+from spend.store.suppliers import SupplierColumns
+
+
+def publication_order(files: list[RawSpendFile]) -> list[RawSpendFile]:
+    """Earlier periods first (a transaction's first publication is its original); then by path."""
+    return sorted(files, key=lambda f: (str(f.meta.get("period") or "~"), f.rel))
+
+
+def file_table(f: RawSpendFile, key: str, cache: Path, publisher_name: str, columns=None) -> pa.Table:
+    """One file's cached payments, filed as this raw file (a cached parse may be shared by identical files):
+    its own `source_file`, and the registry's name where the file has no Entity column."""
+    table = parse_cache.read_payments(cache, key, columns=columns)
+    names = table.column_names
+    if "publisher" in names:
+        published = table["publisher"]
+        blank = pc.or_kleene(pc.is_null(published), pc.equal(published, ""))
+        table = table.set_column(names.index("publisher"), "publisher",
+                                 pc.if_else(blank, pa.scalar(publisher_name), published))
+    if "source_file" in names:
+        table = table.set_column(names.index("source_file"), "source_file",
+                                 pa.array([f.rel] * table.num_rows, pa.string()))
+    return table
+
+
+def write_payments(out: Path, by_publisher: dict[str, list[RawSpendFile]], keys: dict[str, str], cache: Path,
+                   publishers, suppliers: SupplierColumns | None, progress: bool) -> tuple[int, int, int]:
+    """Write the payments dataset under `out` (hive partitions publisher_id=/year=); returns (rows, rows that
+    repeat an earlier file's transaction, total in pence)."""
+    from tqdm import tqdm
+
+    target = schema.arrow_schema(schema.STORED_PAYMENTS)
+    out.mkdir()
+    n_rows = n_dups = total = 0
+    for slug in tqdm(sorted(by_publisher), desc="assembling", unit="publisher", disable=not progress):
+        tables = []
+        for f in publication_order(by_publisher[slug]):
+            t = file_table(f, keys[f.rel], cache, publishers[slug].name)
+            tables.append(t.append_column("source_url", pa.array([f.meta.get("url")] * t.num_rows, pa.string())))
+        table = pa.concat_tables(tables)
+        n = table.num_rows
+        if suppliers is not None:
+            table = suppliers.attach(table)
+        table = table.append_column("publisher_id", pa.array([slug] * n, pa.string()))
+        table = table.append_column("year", pc.cast(pc.year(table["payment_date"]), pa.int32()))
+        table = table.append_column("duplicate_of", pa.array(duplicates_of(table), pa.string()))
+        table = table.select(target.names).cast(target)
+        ds.write_dataset(table, out, format="parquet", partitioning=["publisher_id", "year"],
+                         partitioning_flavor="hive", basename_template="part-{i}.parquet",
+                         existing_data_behavior="overwrite_or_ignore")
+        n_rows += n
+        n_dups += n - table["duplicate_of"].null_count
+        amounts = pc.sum(table["amount_gbp"]).as_py()
+        total += int(amounts * 100) if amounts is not None else 0
+    return n_rows, n_dups, total
+
+
+def rejects_table(parsed: list[RawSpendFile], keys: dict[str, str], cache: Path) -> pa.Table:
+    frames = []
+    for f in parsed:
+        frame = parse_cache.read_rejects(cache, keys[f.rel]).to_pandas()
+        if len(frame):
+            frame["source_file"] = f.rel
+            frame["publisher_id"] = f.publisher_id
+            frames.append(frame)
+    columns = schema.column_names(schema.STORED_REJECTS)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return schema.to_arrow(frame, schema.STORED_REJECTS)
+
+
+def files_table(files: list[RawSpendFile], keys, shas, reports, publishers) -> pa.Table:
+    rows = []
+    for f in files:
+        r = reports[keys[f.rel]]
+        parsed = r["status"] == "parsed"
+        rows.append({
+            "publisher_id": f.publisher_id, "publisher": publishers[f.publisher_id].name, "source_file": f.rel,
+            "source_sha256": shas[f.rel], "source_url": f.meta.get("url"),
+            "period": f.meta.get("period") or r.get("main_month"),
+            "format": r.get("format"), "status": r["status"], "error": r.get("error"),
+            "rows_read": r.get("rows_read"), "rows_kept": r.get("rows_kept"),
+            "rows_rejected": r.get("rows_rejected"), "rows_nondata": r.get("rows_nondata"),
+            "total_gbp": pence_to_decimal(r["total_pence"]) if parsed else None,
+            "first_payment_date": date.fromisoformat(r["first_payment_date"]) if r.get("first_payment_date") else None,
+            "last_payment_date": date.fromisoformat(r["last_payment_date"]) if r.get("last_payment_date") else None,
+        })
+    frame = pd.DataFrame(rows, columns=schema.column_names(schema.FILES))
+    for c in ("rows_read", "rows_kept", "rows_rejected", "rows_nondata"):
+        frame[c] = frame[c].astype("Int64")
+    return schema.to_arrow(frame, schema.FILES)
