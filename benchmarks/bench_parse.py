@@ -50,9 +50,9 @@ def best_of_pair(ours, base, n=3) -> tuple[float, float]:
 def forget_across_files() -> None:
     """Empty the caches spend keeps from one file to the next (amounts, supplier codes, header cells), so
     a timed pass pays for every distinct value again, as a first parse of these files would."""
-    from spend.parse import file as parse, headers
+    from spend.parse import columns, file as parse, headers
 
-    parse._read_amount.cache_clear()
+    columns.read_amount.cache_clear()
     parse._split_supplier.cache_clear()
     headers.normalise_header.cache_clear()
 

@@ -158,7 +158,7 @@ _AMOUNT_TEXT = st.one_of(
 def test_reading_a_column_of_amounts_at_once_agrees_with_one_at_a_time(texts):
     import pyarrow as pa
 
-    from spend.parse import file as parse
+    from spend.parse import columns as parse
 
     # Force the column-wise path (short columns are read one by one, which is parse_amount_pence itself).
     saved, parse._FEW_AMOUNTS = parse._FEW_AMOUNTS, 0

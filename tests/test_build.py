@@ -16,7 +16,7 @@ from spend.store.build import build_store
 from spend.store.duplicates import mark_duplicates
 from spend.store.raw import BuildError, find_raw_files
 from spend.core.errors import PaymentsInputError
-from spend.parse.file import parse_file
+from spend.parse import parse_file
 from spend.analysis.coverage import store_status
 from spend.store.read import load_payments
 

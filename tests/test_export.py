@@ -17,7 +17,7 @@ from spend.outputs import export, foi
 from spend.core.money import money_sum
 from spend.core.periods import Period
 from spend.outputs.export import EXPORT_COLUMNS, WITHHELD, ExportError
-from spend.parse.file import parse_file
+from spend.parse import parse_file
 
 D = Decimal
 NHS_OPTUM = dict(supplier="Optum / UnitedHealth", publishers=["nhs-hounslow-ccg", "nhs-redbridge-ccg"])

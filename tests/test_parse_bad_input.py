@@ -22,7 +22,7 @@ from spend.core.errors import (  # noqa: E402
     SummaryNotTransactions,
     UnknownHeader,
 )
-from spend.parse.file import parse_file  # noqa: E402
+from spend.parse import parse_file  # noqa: E402
 
 HEADER = "Department Family,Entity,Date,Expense Type,Expense Area,Supplier,Transaction Number,Amount\n"
 

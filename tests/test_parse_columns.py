@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from spend.core import schema
-from spend.parse.file import parse_file
+from spend.parse import parse_file
 from spend.parse.readers import RawRow, Sheet
 
 HEADER = "Department Family,Entity,Date,Expense Type,Expense Area,Supplier,Transaction Number,Amount\n"
@@ -30,7 +30,7 @@ def values(frame, column):
 
 
 def test_whitespace_is_exactly_what_str_strip_removes():
-    from spend.parse.file import _WHITESPACE  # Arrow trims these, so that text is trimmed as str.strip() trims it
+    from spend.parse.columns import WHITESPACE as _WHITESPACE  # Arrow trims these, so that text is trimmed as str.strip() trims it
 
     assert _WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from spend.core.errors import SummaryNotTransactions
-from spend.parse.file import parse_file
+from spend.parse import parse_file
 
 NHS = "nhs-london-2020-21/"
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from spend.parse.file import parse_file
+from spend.parse import parse_file
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from spend.parse.file import parse_file
+from spend.parse import parse_file
 from spend.sources.errors import RegistryError, UnknownPublisher
 from spend.sources.registry import KINDS, ODS_CODE, SLUG, Publisher, default_registry_path, get_publisher, load_publishers
 

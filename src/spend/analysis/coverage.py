@@ -25,7 +25,6 @@ from spend.core.periods import format_month_spans, missing_months, months_of_per
 from spend.store.build import files_changed_since_build
 from spend.store.raw import BuildError
 from spend.store.views import query
-from spend.core.errors import PaymentsInputError
 
 
 @dataclass

@@ -21,7 +21,7 @@ import pandas as pd
 
 from spend.analysis.selection import INDIVIDUAL_KINDS, SupplierMatch, countable, match_supplier, select_payments
 from spend.core.money import CENT, format_gbp, money_sum
-from spend.core.periods import Period, PeriodError
+from spend.core.periods import Period
 from spend.core.errors import SpendError
 from spend.core.files import write_via_temp
 

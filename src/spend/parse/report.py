@@ -1,14 +1,41 @@
-"""Combining per-file results and printing the accounting summary."""
+"""What happened to every row of a file (`FileReport`), per-file results combined, and the accounting summary."""
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TextIO
 
 import pandas as pd
 
 from spend.core import schema
 from spend.core.money import format_pence
+
+
+@dataclass
+class FileReport:
+    """What happened to every row of one file."""
+
+    source_file: str
+    source_sha256: str = ""
+    format: str = ""
+    encoding: str | None = None
+    publisher: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> header as published
+    date_order: str | None = None
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_rejected: int = 0
+    rows_nondata: int = 0
+    nondata: Counter = field(default_factory=Counter)  # reason -> count
+    rejected: Counter = field(default_factory=Counter)  # reason (without the value) -> count
+    warnings: Counter = field(default_factory=Counter)
+    total_pence: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_kept + self.rows_rejected + self.rows_nondata
 
 
 def combine(results) -> tuple[pd.DataFrame, pd.DataFrame]:
