@@ -232,3 +232,61 @@ def test_required_columns_are_pinned(table):
 def test_amounts_are_exact_decimals_and_times_utc():
     assert schema.AMOUNT_TYPE == pa.decimal128(18, 2)
     assert schema.TIMESTAMP == pa.timestamp("us", tz="UTC")
+
+
+ALL_TABLES = ["PAYMENTS", "REJECTS", "STORED_PAYMENTS", "STORED_REJECTS", "FILES", "SUPPLIER_FIELDS", "STORE_FIELDS",
+              "NOTICES", "AWARDS", "AWARD_SUPPLIERS"]
+
+
+@pytest.mark.parametrize("name", ALL_TABLES)
+def test_every_column_of_every_table_is_described(name):
+    table = getattr(schema, name)
+    described = schema.descriptions(table)
+    assert list(described) == schema.column_names(table)
+    for column in table:
+        assert column.description.strip() == column.description and len(column.description) > 10, column.name
+        assert described[column.name].startswith(column.description)
+
+
+def test_each_field_is_declared_once_and_shared_by_every_table_that_has_it():
+    for name in ALL_TABLES:
+        for column in getattr(schema, name):
+            assert column.field is schema.FIELDS[column.name]
+    used = {c.name for name in ALL_TABLES for c in getattr(schema, name)}
+    assert used == set(schema.FIELDS), "a declared field no table uses"
+
+
+def test_money_says_its_unit():
+    for field in schema.FIELDS.values():
+        if field.name.endswith("_gbp"):
+            assert field.unit == "GBP" and field.arrow_type == schema.AMOUNT_TYPE
+    assert schema.descriptions(schema.PAYMENTS)["amount_gbp"].endswith("[GBP]")
+
+
+def test_tables_are_hashable_sequences_of_columns():
+    payments = schema.PAYMENTS
+    assert hash(payments) == hash(schema.PAYMENTS) and {payments: 1}[schema.PAYMENTS] == 1
+    assert len(payments) == len(payments.names) and payments[0].name == "publisher"
+    assert [c.name for c in payments[-3:]] == ["source_file", "source_sha256", "source_locator"]
+    amount = payments.column("amount_gbp")
+    assert (amount.required, amount.nullable, amount.unit) == (True, False, "GBP")
+    # The same field, flagged differently by two tables.
+    assert schema.NOTICES.column("source_file").nullable and not payments.column("source_file").nullable
+
+
+def test_a_table_naming_an_undeclared_or_repeated_field_is_refused():
+    with pytest.raises(schema.SchemaError, match="undeclared field"):
+        schema.declare_table("t", ["amount_gbp", "amount_pence"])
+    with pytest.raises(schema.SchemaError, match="listed twice"):
+        schema.declare_table("t", ["amount_gbp", "amount_gbp"])
+    with pytest.raises(schema.SchemaError, match="not required"):
+        schema.declare_table("t", ["amount_gbp"], not_null=["amount_gbp"])
+    with pytest.raises(schema.SchemaError, match="does not have"):
+        schema.declare_table("t", ["amount_gbp"], required=["amount_raw"])
+
+
+def test_enforce_still_fails_loudly_on_a_missing_required_column():
+    import pandas as pd
+
+    with pytest.raises(schema.SchemaError, match="amount_gbp"):
+        schema.enforce(pd.DataFrame({"supplier_name_raw": ["A"]}), schema.PAYMENTS)

@@ -25,9 +25,11 @@ from spend.core.files import PROVENANCE_SUFFIX, read_provenance, write_via_temp
 from spend.notices.decode import charset_of, load_json
 from spend.notices.flatten import NotOcds, Origin, document_kind, flatten_release, iter_releases
 from spend.sources.harvest import STATE_FILE
-from spend.core.schema import AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Field, to_arrow  # noqa: F401 (re-exported)
+from spend.core.schema import (  # noqa: F401 (re-exported)
+    AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Field, Table, column_names, to_arrow,
+)
 
-TABLES: dict[str, tuple[Field, ...]] = {"notices": NOTICES, "awards": AWARDS, "award_suppliers": AWARD_SUPPLIERS}
+TABLES: dict[str, Table] = {"notices": NOTICES, "awards": AWARDS, "award_suppliers": AWARD_SUPPLIERS}
 
 
 @dataclass
@@ -135,8 +137,8 @@ def build_tables(paths: Iterable[str | Path]) -> NoticeTables:
     )
 
 
-def _frame(rows: list[dict], table: tuple[Field, ...]) -> pd.DataFrame:
-    columns = [f.name for f in table]
+def _frame(rows: list[dict], table: Table) -> pd.DataFrame:
+    columns = column_names(table)
     frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
     for f in table:
         # Keep Decimal and bool-with-nulls as Python objects; pandas would turn them into floats.
