@@ -274,6 +274,14 @@ def test_tables_are_hashable_sequences_of_columns():
     assert schema.NOTICES.column("source_file").nullable and not payments.column("source_file").nullable
 
 
+def test_a_table_survives_pickling_with_its_hash():
+    import pickle
+
+    again = pickle.loads(pickle.dumps(schema.STORED_PAYMENTS))
+    assert again == schema.STORED_PAYMENTS and hash(again) == hash(schema.STORED_PAYMENTS)
+    assert schema.arrow_schema(again) == schema.arrow_schema(schema.STORED_PAYMENTS)
+
+
 def test_a_table_naming_an_undeclared_or_repeated_field_is_refused():
     with pytest.raises(schema.SchemaError, match="undeclared field"):
         schema.declare_table("t", ["amount_gbp", "amount_pence"])

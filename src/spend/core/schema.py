@@ -82,6 +82,9 @@ class Table(Sequence):
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self):  # rebuilt on unpickling, so the hash is this process's (string hashes are salted)
+        return Table, (self.name, self.columns)
+
     def __iter__(self):
         return iter(self.columns)
 
