@@ -23,9 +23,9 @@ import pyarrow as pa
 from spend.core.files import CHECKPOINT_NAME, PROVENANCE_SUFFIX, read_provenance
 from spend.notices.decode import charset_of, load_json
 from spend.notices.flatten import NotOcds, Origin, document_kind, flatten_release, iter_releases
-from spend.core.schema import AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Field
+from spend.core.schema import AMOUNT_TYPE, AWARD_SUPPLIERS, AWARDS, NOTICES, TIMESTAMP, Table, column_names
 
-TABLES: dict[str, tuple[Field, ...]] = {"notices": NOTICES, "awards": AWARDS, "award_suppliers": AWARD_SUPPLIERS}
+TABLES: dict[str, Table] = {"notices": NOTICES, "awards": AWARDS, "award_suppliers": AWARD_SUPPLIERS}
 
 
 @dataclass
@@ -135,8 +135,8 @@ def build_tables(paths: Iterable[str | Path], *, root: Path | None = None) -> No
     )
 
 
-def _frame(rows: list[dict], table: tuple[Field, ...]) -> pd.DataFrame:
-    columns = [f.name for f in table]
+def _frame(rows: list[dict], table: Table) -> pd.DataFrame:
+    columns = column_names(table)
     frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
     for f in table:
         # Keep Decimal and bool-with-nulls as Python objects; pandas would turn them into floats.

@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 import yaml
+from msgspec import Meta, Struct
+from msgspec.structs import force_setattr
 
 from spend.analysis.contracts import load_award_lines
 from spend.analysis.selection import select_payments
 from spend.core.money import format_gbp, money_sum
 from spend.core.periods import Period, PeriodError, as_date, format_month_spans, month_of, month_spans, months_of_period
 from spend.core.errors import PaymentsInputError, SpendError
+from spend.core.models import convert
 
 REGISTRY = Path(__file__).resolve().parents[1] / "data" / "figures.yaml"
 NOT_RECORDED = "not recorded"
@@ -46,15 +50,26 @@ class FiguresFileError(SpendError):
     """The figures registry is malformed (a missing field, money written as a float, an unknown kind)."""
 
 
-@dataclass(frozen=True)
-class Source:
-    publication: str
-    date: str
-    url: str
+# What the registry's fields must be. Money is written as a quoted string so that YAML never reads a float.
+Money = Annotated[str, Meta(pattern=r"^\s*[+-]?[0-9]+(?:\.[0-9]+)?\s*$",
+                            description='a decimal number written as a quoted string ("276000.00")')]
+Text = Annotated[str, Meta(pattern=r"\S", description=f'text (write "{NOT_RECORDED}" when it is not known)')]
 
 
-@dataclass(frozen=True)
-class SupplierSelector:
+class Source(Struct, frozen=True, forbid_unknown_fields=True):
+    """Where a claim was published; only details checked against the publication, else "not recorded"."""
+
+    publication: Text
+    date: Annotated[str, Meta(pattern=rf"^(?:[0-9]{{4}}(?:-[0-9]{{2}}(?:-[0-9]{{2}})?)?|{NOT_RECORDED})$",
+                              description=f'YYYY[-MM[-DD]] or "{NOT_RECORDED}"')]
+    url: Annotated[str, Meta(pattern=rf"^(?:https?://\S+|{NOT_RECORDED})$",
+                             description=f'an http(s) URL or "{NOT_RECORDED}"')]
+
+    def __post_init__(self) -> None:
+        force_setattr(self, "publication", " ".join(self.publication.split()))
+
+
+class SupplierSelector(Struct, frozen=True, forbid_unknown_fields=True):
     """Exactly one of: a supplier group, a supplier id, or a name pattern (regular expression, case ignored)."""
 
     group: str | None = None
@@ -127,99 +142,81 @@ class FigureResult:
 # --- the registry ----------------------------------------------------------------------------------------
 
 
-def _money(value, where: str, path: Path) -> Decimal:
-    if not isinstance(value, str):
-        raise FiguresFileError(path, f"{where}: write money as a quoted string (\"276000.00\"), not {value!r}")
+class _QueryEntry(Struct, forbid_unknown_fields=True, rename={"start": "from", "end": "to"}):
+    kind: Literal[KINDS]
+    supplier: SupplierSelector
+    start: str
+    end: str
+    publishers: Annotated[tuple[str, ...], Meta(description="a list of registry slugs")] = ()
+    buyer: str | None = None
+    search: str | None = None
+
+
+class _ToleranceEntry(Struct, forbid_unknown_fields=True):
+    why: str | None = None
+    absolute: Money = "0"
+    relative: Money | None = None
+
+
+class _FigureEntry(Struct, forbid_unknown_fields=True):
+    id: Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]*$",
+                            description="a figure id (lower-case letters, digits and hyphens)")]
+    claim: Text
+    source: Source
+    query: _QueryEntry
+    expected: Money
+    tolerance: Money | _ToleranceEntry = "0"
+
+
+def _figure(index: int, item: Any, path: Path) -> Figure:
+    fid = item.get("id") if isinstance(item, dict) else None
+    where = f"figure {fid}" if isinstance(fid, str) else f"entry {index + 1} of 'figures'"
+
+    def fail(reason: str) -> FiguresFileError:
+        return FiguresFileError(path, reason)
+
+    entry = convert(item, _FigureEntry, fail, where=where, root="each entry of 'figures'")
+
+    def check(ok: bool, reason: str) -> None:
+        if not ok:
+            raise fail(f"{where}: {reason}")
+
+    # What the model does not say: how the fields of a query go together, and that patterns compile.
+    q, supplier = entry.query, entry.query.supplier
+    check(sum(bool(v) for v in (supplier.group, supplier.id, supplier.name)) == 1,
+          "give exactly one of supplier group, id or name")
+    check(not (error := _pattern_error(supplier.name)), f"supplier name pattern: {error}")
     try:
-        return Decimal(value.strip())
-    except InvalidOperation:
-        raise FiguresFileError(path, f"{where}: {value!r} is not a decimal number") from None
-
-
-def _text(entry: dict, key: str, where: str, path: Path) -> str:
-    value = entry.get(key)
-    if value is not None and not isinstance(value, str):  # YAML reads an unquoted 2019-08-01 as a date
-        raise FiguresFileError(path, f"{where}: '{key}' must be quoted text, not {value!r}")
-    if not value or not value.strip():
-        raise FiguresFileError(path, f"{where}: '{key}' is missing (write \"{NOT_RECORDED}\" when it is not known)")
-    return " ".join(value.split())
-
-
-def _mapping(value, what: str, path: Path) -> dict:
-    """`value` if it is a YAML mapping (an absent one is empty); a typed error naming `what` otherwise."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise FiguresFileError(path, f"{what} must be a mapping, not {value!r}")
-    return value
-
-
-def _figure(entry, path: Path) -> Figure:
-    entry = _mapping(entry, "each entry of 'figures'", path)
-    fid = entry.get("id")
-    if not isinstance(fid, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", fid):
-        raise FiguresFileError(path, f"figure id {fid!r} must be lower-case letters, digits and hyphens")
-    where = f"figure {fid}"
-    source_entry = _mapping(entry.get("source"), f"{where}: source", path)
-    source = Source(*(_text(source_entry, k, f"{where} source", path) for k in ("publication", "date", "url")))
-    if source.url != NOT_RECORDED and not re.match(r"https?://", source.url):
-        raise FiguresFileError(path, f"{where}: source url must be http(s) or \"{NOT_RECORDED}\"")
-    if source.date != NOT_RECORDED and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", source.date):
-        raise FiguresFileError(path, f"{where}: source date must be YYYY[-MM[-DD]] or \"{NOT_RECORDED}\"")
-
-    q = _mapping(entry.get("query"), f"{where}: query", path)
-    kind = q.get("kind")
-    if kind not in KINDS:
-        raise FiguresFileError(path, f"{where}: query kind must be one of {', '.join(KINDS)}")
-    s = _mapping(q.get("supplier"), f"{where}: query supplier", path)
-    chosen = [k for k in ("group", "id", "name") if s.get(k)]
-    if len(chosen) != 1:
-        raise FiguresFileError(path, f"{where}: give exactly one of supplier group, id or name")
-    supplier = SupplierSelector(**{k: str(s[k]) for k in chosen})
-    if supplier.name:
-        try:
-            re.compile(supplier.name)
-        except re.error as e:
-            raise FiguresFileError(path, f"{where}: supplier name pattern: {e}") from None
-    bounds = (str(q.get("from") or ""), str(q.get("to") or ""))
-    try:
-        period = Period.between(*bounds)
+        period = Period.between(q.start, q.end)
     except PeriodError as e:
-        raise FiguresFileError(path, f"{where}: {e}") from None
-    if period.start is None or period.end is None:
-        raise FiguresFileError(path, f"{where}: query needs both 'from' and 'to'")
-    listed = q.get("publishers") or []
-    if not isinstance(listed, list):  # a bare slug would otherwise be read letter by letter
-        raise FiguresFileError(path, f"{where}: query publishers must be a list of registry slugs")
-    publishers = tuple(str(p) for p in listed)
-    buyer = q.get("buyer")
-    if kind == "payments" and not publishers:
-        raise FiguresFileError(path, f"{where}: a payments query names its publishers (registry slugs)")
-    if kind == "awards":
-        if not buyer:
-            raise FiguresFileError(path, f"{where}: an awards query gives a buyer name pattern")
-        if supplier.id:
-            raise FiguresFileError(path, f"{where}: awards carry no supplier id; use a group or a name pattern")
-        try:
-            re.compile(buyer)
-        except re.error as e:
-            raise FiguresFileError(path, f"{where}: buyer pattern: {e}") from None
-    query = Query(kind=kind, supplier=supplier, period=period, period_text=bounds, publishers=publishers,
-                  buyer=buyer, search=q.get("search"))
-
-    expected = _money(entry.get("expected"), f"{where} expected", path)
-    tol = entry.get("tolerance", "0")
-    if isinstance(tol, dict):
-        if not tol.get("why"):
-            raise FiguresFileError(path, f"{where}: a tolerance other than exact says why")
-        tolerance = Tolerance(
-            absolute=_money(tol.get("absolute", "0"), f"{where} tolerance", path),
-            relative=_money(tol["relative"], f"{where} tolerance", path) if "relative" in tol else None,
-            why=" ".join(str(tol["why"]).split()),
-        )
+        raise fail(f"{where}: query from/to: {e.reason}") from None
+    check(period.start is not None and period.end is not None, "query needs both 'from' and 'to'")
+    if q.kind == "payments":
+        check(bool(q.publishers), "a payments query names its publishers (registry slugs)")
     else:
-        tolerance = Tolerance(absolute=_money(tol, f"{where} tolerance", path))
-    return Figure(fid, _text(entry, "claim", where, path), source, query, expected, tolerance)
+        check(bool(q.buyer), "an awards query gives a buyer name pattern")
+        check(not supplier.id, "awards carry no supplier id; use a group or a name pattern")
+        check(not (error := _pattern_error(q.buyer)), f"buyer pattern: {error}")
+    query = Query(kind=q.kind, supplier=supplier, period=period, period_text=(q.start, q.end),
+                  publishers=q.publishers, buyer=q.buyer, search=q.search)
+
+    tol = entry.tolerance
+    if isinstance(tol, _ToleranceEntry):
+        check(bool(tol.why), "a tolerance other than exact says why")
+        tolerance = Tolerance(absolute=Decimal(tol.absolute), relative=Decimal(tol.relative) if tol.relative else None,
+                              why=" ".join(tol.why.split()))
+    else:
+        tolerance = Tolerance(absolute=Decimal(tol))
+    return Figure(entry.id, " ".join(entry.claim.split()), entry.source, query, Decimal(entry.expected), tolerance)
+
+
+def _pattern_error(pattern: str | None) -> str | None:
+    """Why a regular expression does not compile (None when it does, or when there is none)."""
+    try:
+        re.compile(pattern or "")
+    except re.error as e:
+        return str(e)
+    return None
 
 
 def load_figures(path: str | Path | None = None) -> list[Figure]:
@@ -229,10 +226,11 @@ def load_figures(path: str | Path | None = None) -> list[Figure]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise FiguresFileError(path, f"cannot read the figures registry: {e}") from None
-    entries = _mapping(document, "the registry", path).get("figures")
+    document = convert(document, dict[str, Any], lambda reason: FiguresFileError(path, reason), root="the registry")
+    entries = document.get("figures")
     if not isinstance(entries, list) or not entries:
         raise FiguresFileError(path, "no 'figures' list")
-    figures = [_figure(e, path) for e in entries]
+    figures = [_figure(i, e, path) for i, e in enumerate(entries)]
     ids = [f.id for f in figures]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:

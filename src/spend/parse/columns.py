@@ -172,7 +172,7 @@ def nothing(n: int) -> np.ndarray:
     return np.full(n, None, dtype=object)
 
 
-def frame(table: tuple[schema.Field, ...], columns: dict, n: int) -> pd.DataFrame:
+def frame(table: schema.Table, columns: dict, n: int) -> pd.DataFrame:
     """A frame of `n` rows with exactly `table`'s columns, in order, as `schema.enforce` leaves one: absent
     optional columns hold None. Built in one go from the table's fields (enforcing afterwards copies the
     frame twice, which on a small file took as long as the rest of the parse)."""
@@ -189,7 +189,7 @@ def frame(table: tuple[schema.Field, ...], columns: dict, n: int) -> pd.DataFram
 
 
 @lru_cache(maxsize=4)
-def _labels(table: tuple[schema.Field, ...]) -> pd.Index:
+def _labels(table: schema.Table) -> pd.Index:
     """A table's column labels. Frames share the values (immutable) but each gets its own view, so that
     naming one frame's columns leaves the others alone."""
     return pd.Index(schema.column_names(table))

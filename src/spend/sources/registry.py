@@ -15,15 +15,17 @@ import difflib
 import fnmatch
 import functools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal
 
 import yaml
+from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec.structs import force_setattr
 
+from spend.core.models import convert
 from spend.sources.errors import RegistryError, UnknownPublisher
 from spend.core.periods import Period, PeriodError
 
@@ -42,35 +44,64 @@ KINDS = frozenset({
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ODS_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
-HINT_KEYS = frozenset({"publisher_column", "date_order"})
 DATE_ORDERS = frozenset({"day-first", "month-first"})
-_FIELDS = frozenset({"slug", "name", "kind", "ods_code", "identifiers", "landing_pages", "hints", "corpus",
-                     "corpus_exclude", "corpus_periods", "successor", "notes"})
-_REQUIRED = ("slug", "name", "kind", "landing_pages", "hints", "corpus", "notes")
+
+Slug = Annotated[str, Meta(pattern=SLUG.pattern, max_length=64,
+                           description="lower-case words joined by single hyphens, at most 64 characters")]
+Kind = Annotated[Literal[tuple(sorted(KINDS))], Meta(description=f"one of {sorted(KINDS)}")]
+DateOrder = Annotated[Literal[tuple(sorted(DATE_ORDERS))], Meta(description=f"one of {sorted(DATE_ORDERS)}")]
+# A landing page is fetched: an http(s) URL with a host, no spaces (http only for a test server).
+Url = Annotated[str, Meta(pattern=r"^https?://[^\s/?#]+[^\s]*$", description="an http(s) URL")]
+# Globs are relative to the corpus folder, and stay inside it.
+Glob = Annotated[str, Meta(pattern=r"^(?!/)(?!(?:.*/)?\.\.(?:/|$)).+$")]
+Globs = Annotated[tuple[Glob, ...], Meta(description="a list of relative globs (no leading '/', no '..')")]
 
 
-@dataclass(frozen=True)
-class Publisher:
-    """One body that publishes spend files. See `spend/data/publishers.yaml` for the fields."""
+class Hints(Struct, frozen=True, forbid_unknown_fields=True):
+    """Parsing hints for `spend build`, read like a mapping of the hints given: `hints.get("date_order")`."""
 
-    slug: str
-    name: str
-    kind: str
-    ods_code: str | None = None
-    identifiers: Mapping[str, str] = field(default_factory=dict)
-    landing_pages: tuple[str, ...] = ()
-    hints: Mapping[str, Any] = field(default_factory=dict)
-    corpus: tuple[str, ...] = ()
-    corpus_exclude: tuple[str, ...] = ()
-    corpus_periods: Mapping[str, str] = field(default_factory=dict)
-    successor: str | None = None
-    notes: str = ""
+    publisher_column: bool | UnsetType = UNSET  # false when some file has no Entity/Body column
+    date_order: DateOrder | UnsetType = UNSET  # when every file of the body reads one way
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__struct_fields__ or (value := getattr(self, key)) is UNSET:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self):
+        return (k for k in self.__struct_fields__ if getattr(self, k) is not UNSET)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    get, keys, items, values, __contains__ = Mapping.get, Mapping.keys, Mapping.items, Mapping.values, Mapping.__contains__
+
+
+Mapping.register(Hints)
+HINT_KEYS = frozenset(Hints.__struct_fields__)
+
+
+class Publisher(Struct, frozen=True, forbid_unknown_fields=True):
+    """One body that publishes spend files: an entry of `spend/data/publishers.yaml` (see there for the fields)."""
+
+    slug: Slug
+    name: Annotated[str, Meta(pattern=r"^\S(?:.*\S)?$", description="non-empty text without surrounding spaces")]
+    kind: Kind
+    landing_pages: tuple[Url, ...]
+    hints: Hints
+    corpus: Globs
+    notes: str
+    ods_code: Annotated[str, Meta(pattern=ODS_CODE.pattern,
+                                  description="3-6 upper-case letters or digits, quoted in YAML")] | None = None
+    identifiers: Mapping[str, str] = {}
+    corpus_exclude: Globs = ()
+    corpus_periods: Mapping[str, str] = {}
+    successor: Slug | None = None
 
     def __post_init__(self) -> None:
-        for name in ("identifiers", "hints", "corpus_periods"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
-        for name in ("landing_pages", "corpus", "corpus_exclude"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
+        for name in ("identifiers", "corpus_periods"):  # read-only, like the rest of the entry
+            force_setattr(self, name, MappingProxyType(dict(getattr(self, name))))
+        force_setattr(self, "notes", self.notes.strip())
 
     @property
     def needs_publisher_name(self) -> bool:
@@ -147,70 +178,18 @@ def _load(path: Path) -> list[Publisher]:
 
 
 def _entry(path: Path, index: int, item: Any) -> Publisher:
-    where = f"entry {index + 1}"
-    if not isinstance(item, dict):
-        raise RegistryError(path, "each entry must be a mapping", locator=where)
-    if isinstance(item.get("slug"), str):
-        where = item["slug"]
-    unknown = set(item) - _FIELDS
-    if unknown:
-        raise RegistryError(path, f"unknown field(s) {sorted(unknown)}", locator=where)
-    missing = [f for f in _REQUIRED if f not in item or item[f] is None]
-    if missing:
-        raise RegistryError(path, f"missing field(s) {missing}", locator=where)
+    where = item["slug"] if isinstance(item, dict) and isinstance(item.get("slug"), str) else f"entry {index + 1}"
 
     def fail(reason: str) -> RegistryError:
         return RegistryError(path, reason, locator=where)
 
-    slug, name, kind = item["slug"], item["name"], item["kind"]
-    if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 64:
-        raise fail(f"slug {slug!r} must be lower-case words joined by single hyphens")
-    if not isinstance(name, str) or not name.strip() or name != name.strip():
-        raise fail("name must be non-empty text without surrounding spaces")
-    if kind not in KINDS:
-        raise fail(f"kind {kind!r} is not one of {sorted(KINDS)}")
-    ods = item.get("ods_code")
-    if ods is not None and (not isinstance(ods, str) or not ODS_CODE.match(ods)):
-        raise fail(f"ods_code {ods!r} must be 3-6 upper-case letters or digits (quote it in YAML)")
-    identifiers = item.get("identifiers") or {}
-    if not isinstance(identifiers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in identifiers.items()):
-        raise fail("identifiers must map names to text")
-    pages = item["landing_pages"]
-    if not isinstance(pages, list) or not all(isinstance(u, str) for u in pages):
-        raise fail("landing_pages must be a list of URLs")
-    for url in pages:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or url != url.strip():
-            raise fail(f"landing page {url!r} is not an http(s) URL")
-    hints = item["hints"]
-    if not isinstance(hints, dict) or set(hints) - HINT_KEYS:
-        raise fail(f"hints must be a mapping with keys from {sorted(HINT_KEYS)}")
-    if "date_order" in hints and hints["date_order"] not in DATE_ORDERS:
-        raise fail(f"hints.date_order must be one of {sorted(DATE_ORDERS)}")
-    if "publisher_column" in hints and not isinstance(hints["publisher_column"], bool):
-        raise fail("hints.publisher_column must be true or false")
-    globs = {}
-    for key in ("corpus", "corpus_exclude"):
-        value = item.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(g, str) and g and not g.startswith("/") and ".." not in g.split("/") for g in value):
-            raise fail(f"{key} must be a list of relative globs")
-        globs[key] = value
-    periods = item.get("corpus_periods") or {}
-    if not isinstance(periods, dict):
-        raise fail("corpus_periods must map relative paths to periods")
-    for rel, label in periods.items():
+    publisher = convert(item, Publisher, fail, root="each entry")
+    # What a model does not say: a period must be one, and a successor is another entry (checked in _load).
+    for rel, label in publisher.corpus_periods.items():
         try:
-            Period.parse(str(label))
+            Period.parse(label)
         except PeriodError as e:
             raise fail(f"corpus_periods[{rel!r}]: {e.reason}") from None
-    notes = item["notes"]
-    if not isinstance(notes, str):
-        raise fail("notes must be text")
-    successor = item.get("successor")
-    if successor is not None and (not isinstance(successor, str) or successor == slug):
+    if publisher.successor == publisher.slug:
         raise fail("successor must be another entry's slug")
-    return Publisher(
-        slug=slug, name=name, kind=kind, ods_code=ods, identifiers=identifiers, landing_pages=tuple(pages),
-        hints=hints, corpus=tuple(globs["corpus"]), corpus_exclude=tuple(globs["corpus_exclude"]),
-        corpus_periods={str(k): str(v) for k, v in periods.items()}, successor=successor, notes=notes.strip(),
-    )
+    return publisher

@@ -10,26 +10,34 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
-from spend.suppliers.datafiles import read_package_rows, read_rows
+from msgspec import Struct
+
+from spend.suppliers.datafiles import Cell, read_package_records, read_records
 from spend.suppliers.keys import make_key
+
+
+class GroupRow(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of spend/data/supplier_groups.csv: a supplier key that belongs to a group."""
+
+    group: Cell
+    member_key: Cell  # written as a key; make_key is run on it, so a hand-typed variant still works
 
 
 @lru_cache(maxsize=1)
 def _package_groups() -> dict[str, tuple[str, ...]]:
-    return _index(read_package_rows("supplier_groups.csv"))
+    return _index(read_package_records("supplier_groups.csv", GroupRow))
 
 
 def _index(rows) -> dict[str, tuple[str, ...]]:
     by_key: dict[str, set[str]] = defaultdict(set)
     for r in rows:
-        # Keys in the file are written as keys already; running make_key keeps a hand-typed variant working.
-        by_key[make_key(r["member_key"])].add(r["group"])
+        by_key[make_key(r.member_key)].add(r.group)
     return {k: tuple(sorted(v)) for k, v in by_key.items()}
 
 
 def load_groups(path: str | Path | None = None) -> dict[str, tuple[str, ...]]:
     """key -> groups, from the package's file or another one with the same columns."""
-    return _package_groups() if path is None else _index(read_rows(path))
+    return _package_groups() if path is None else _index(read_records(path, GroupRow))
 
 
 def find_group(keys: list[str], groups: dict[str, tuple[str, ...]] | None = None) -> str | None:

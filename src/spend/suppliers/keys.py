@@ -21,9 +21,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
 
 from spend.core.codes import split_glued_code
-from spend.suppliers.datafiles import read_package_rows
+from spend.suppliers.datafiles import Cell, read_package_records
 
 # Typographic apostrophes and the backtick Redbridge CCG uses ('ST GEORGE`S') all mean an apostrophe.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
@@ -61,6 +64,37 @@ _STOPWORDS = {"THE", "AND", "OF", "FOR", "&"}
 _STRING_RULE_WORDS = re.compile(r"\b(?:TRADING AS|TA|DIVISION OF|ACCOUNT|CIS\s*[0-9]|CRN|CO NO|COMPANY|VAT)\b")
 
 
+# Words as a key writes them: upper case, no punctuation, single spaces ('NHS FOUNDATION TRUST').
+KeyWords = Annotated[str, Meta(pattern=r"^[A-Z0-9]+(?: [A-Z0-9]+)*$",
+                               description="upper-case words as a supplier key writes them")]
+
+
+class LegalFormRow(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of spend/data/legal_forms.csv (its comments say what each kind and action means)."""
+
+    form: KeyWords
+    canonical: Cell
+    kind: Literal["company", "llp", "lp", "cic", "typo", "country", "foreign", "body"]
+    action: Literal["strip", "keep"]
+
+
+class AbbreviationRow(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of spend/data/supplier_name_abbreviations.csv: `short` means `long` (in the key, or when comparing)."""
+
+    short: KeyWords
+    long: KeyWords
+    scope: Literal["key", "pair"]
+    where: Literal["any", "end"]
+
+
+class CodePatternRow(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of spend/data/supplier_code_patterns.csv: a code a publisher puts inside a supplier name."""
+
+    pattern: re.Pattern
+    scheme: Literal["ledger_code", "company_number"]
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class LegalForm:
     tokens: tuple[str, ...]
@@ -88,8 +122,8 @@ class NameParts:
 @lru_cache(maxsize=1)
 def load_legal_forms() -> tuple[LegalForm, ...]:
     forms = [
-        LegalForm(tuple(r["form"].split()), r["canonical"], r["kind"], r["action"])
-        for r in read_package_rows("legal_forms.csv")
+        LegalForm(tuple(r.form.split()), r.canonical, r.kind, r.action)
+        for r in read_package_records("legal_forms.csv", LegalFormRow)
     ]
     # Longest first, so 'NHS FOUNDATION TRUST' wins over 'TRUST' and 'PUBLIC LIMITED COMPANY' over 'COMPANY'.
     return tuple(sorted(forms, key=lambda f: (-len(f.tokens), f.tokens)))
@@ -97,14 +131,14 @@ def load_legal_forms() -> tuple[LegalForm, ...]:
 
 @lru_cache(maxsize=1)
 def load_key_abbreviations() -> tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...]:
-    rows = [r for r in read_package_rows("supplier_name_abbreviations.csv") if r["scope"] == "key"]
-    out = [(tuple(r["short"].split()), tuple(r["long"].split()), r["where"]) for r in rows]
+    rows = [r for r in read_package_records("supplier_name_abbreviations.csv", AbbreviationRow) if r.scope == "key"]
+    out = [(tuple(r.short.split()), tuple(r.long.split()), r.where) for r in rows]
     return tuple(sorted(out, key=lambda a: (-len(a[0]), a[0])))
 
 
 @lru_cache(maxsize=1)
 def load_code_patterns() -> tuple[tuple[re.Pattern, str], ...]:
-    return tuple((re.compile(r["pattern"]), r["scheme"]) for r in read_package_rows("supplier_code_patterns.csv"))
+    return tuple((r.pattern, r.scheme) for r in read_package_records("supplier_code_patterns.csv", CodePatternRow))
 
 
 def clean_text(value: str) -> str:

@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Literal
 
-from spend.suppliers.datafiles import read_package_rows
-from spend.suppliers.keys import is_missing, load_legal_forms, make_key, parse_name
+from msgspec import Struct
+
+from spend.suppliers.datafiles import Cell, read_package_records
+from spend.suppliers.keys import KeyWords, is_missing, load_legal_forms, make_key, parse_name
 
 KINDS = ("organisation", "person", "code_only", "redacted", "total", "placeholder", "blank")
 NON_SUPPLIER_KINDS = frozenset({"redacted", "total", "placeholder", "blank"})
@@ -52,17 +55,37 @@ _PARTICLES = frozenset({"DA", "DE", "DEL", "DELLA", "DI", "DOS", "DU", "LA", "LE
 _JOINING_WORDS = frozenset({"AND", "OF", "THE", "FOR", "IN", "AT", "ON", "TO", "BY", "WITH"})
 
 
+class NonSupplierRow(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of spend/data/supplier_non_suppliers.csv: a published "supplier" that is none, and its kind."""
+
+    pattern: re.Pattern  # matched case-insensitively against the whole name
+    kind: Literal["redacted", "total", "placeholder"]
+
+
+class VocabularyRow(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of spend/data/supplier_vocabulary.csv (its comments say what each role means)."""
+
+    word: KeyWords
+    role: Literal["weak", "generic", "organisation", "nhs_optional"]
+
+
+class NameRow(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of spend/data/supplier_given_names.csv or supplier_person_like_organisations.csv."""
+
+    name: Cell
+    note: str = ""
+
+
 @lru_cache(maxsize=1)
 def load_non_supplier_patterns() -> tuple[tuple[re.Pattern, str], ...]:
-    return tuple(
-        (re.compile(r["pattern"], re.IGNORECASE), r["kind"]) for r in read_package_rows("supplier_non_suppliers.csv")
-    )
+    rows = read_package_records("supplier_non_suppliers.csv", NonSupplierRow)
+    return tuple((re.compile(r.pattern.pattern, re.IGNORECASE), r.kind) for r in rows)
 
 
 @lru_cache(maxsize=1)
 def load_vocabulary() -> dict[str, str]:
-    """word -> role ('weak', 'generic', 'organisation')."""
-    return {r["word"]: r["role"] for r in read_package_rows("supplier_vocabulary.csv")}
+    """word -> role ('weak', 'generic', 'organisation', 'nhs_optional')."""
+    return {r.word: r.role for r in read_package_records("supplier_vocabulary.csv", VocabularyRow)}
 
 
 @lru_cache(maxsize=1)
@@ -81,13 +104,13 @@ def _organisation_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def load_given_names() -> frozenset[str]:
     """Common UK given names (spend/data/supplier_given_names.csv)."""
-    return frozenset(r["name"].upper() for r in read_package_rows("supplier_given_names.csv"))
+    return frozenset(r.name.upper() for r in read_package_records("supplier_given_names.csv", NameRow))
 
 
 @lru_cache(maxsize=1)
 def load_person_like_organisations() -> frozenset[str]:
     """Keys of organisations whose name reads like a person's (spend/data/supplier_person_like_organisations.csv)."""
-    return frozenset(make_key(r["name"]) for r in read_package_rows("supplier_person_like_organisations.csv"))
+    return frozenset(make_key(r.name) for r in read_package_records("supplier_person_like_organisations.csv", NameRow))
 
 
 def looks_like_personal_name(cleaned: str, key: str) -> bool:

@@ -17,17 +17,30 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spend.suppliers.datafiles import data_path, read_rows
+from msgspec import Struct
+
+from spend.suppliers.datafiles import data_path, read_records, read_rows
 from spend.suppliers.errors import OverridesError, SupplierDataError
 from spend.suppliers.keys import make_key
 from spend.suppliers.kinds import KINDS
 
 ACTIONS = ("same", "never", "assign", "kind")
-COLUMNS = ("action", "name", "target", "note")
 
 
 def default_overrides_path() -> Path:
     return data_path("supplier_overrides.csv")
+
+
+class OverrideColumns(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of an overrides file as written; `parse_overrides` checks what the values mean."""
+
+    action: str
+    name: str
+    target: str
+    note: str = ""
+
+
+COLUMNS = OverrideColumns.__struct_fields__  # ("action", "name", "target", "note")
 
 
 @dataclass(frozen=True)
@@ -94,16 +107,10 @@ def load_overrides(path: str | Path | None = None) -> Overrides:
     """Read an overrides file (the package's default when `path` is None); a missing file is an error."""
     path = Path(path) if path is not None else default_overrides_path()
     try:
-        raw_rows = read_rows(path)
-    except SupplierDataError as exc:
+        records = read_records(path, OverrideColumns, error=OverridesError)
+    except SupplierDataError as exc:  # the file itself: not found, no header, a row of the wrong length
         raise OverridesError(path, exc.reason, locator=exc.locator) from exc
-    missing = [c for c in ("action", "name", "target") if raw_rows and c not in raw_rows[0]]
-    if missing:
-        raise OverridesError(path, f"missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}")
-    rows = [
-        OverrideRow(i, r.get("action", "").lower(), r.get("name", ""), r.get("target", ""), r.get("note", ""))
-        for i, r in enumerate(raw_rows, start=1)
-    ]
+    rows = [OverrideRow(i, r.action.lower(), r.name, r.target, r.note) for i, r in enumerate(records, start=1)]
     return parse_overrides(rows, source=str(path))
 
 

@@ -22,6 +22,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from spend.core.schema import SUPPLIER_FIELDS
 from spend.suppliers.clusters import ClusterParams, Clustering, cluster_keys
 from spend.suppliers.groups import find_group, load_groups
 from spend.suppliers.identifiers import Identifier, IdentifierStore, identifiers_from_payments
@@ -30,9 +31,8 @@ from spend.suppliers.kinds import NON_SUPPLIER_KINDS, classify_name
 from spend.suppliers.overrides import Overrides, load_overrides
 from spend.suppliers.sectors import sector_of_names
 
-MATCH_COLUMNS = (
-    "supplier_id", "supplier_name", "match_method", "match_score", "supplier_kind", "supplier_group", "supplier_sector",
-)
+# The columns annotate_payments adds: the store's supplier columns (spend.core.schema), in its order.
+MATCH_COLUMNS = SUPPLIER_FIELDS.names
 NAME_COLUMNS = (
     "supplier_name_raw", "supplier_key", "supplier_kind", "supplier_id", "supplier_name", "match_method",
     "match_score", "match_evidence", "supplier_group", "supplier_sector", "legal_form", "trading_name",

@@ -21,9 +21,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Literal
 
-from spend.suppliers.datafiles import data_path, read_package_rows
+from msgspec import Struct
+
+from spend.suppliers.datafiles import check_rows, data_path, read_package_records
 from spend.suppliers.errors import SupplierDataError
 from spend.suppliers.keys import is_missing, parse_name
 from spend.suppliers.kinds import NON_SUPPLIER_KINDS, classify_name
@@ -31,6 +33,14 @@ from spend.suppliers.kinds import NON_SUPPLIER_KINDS, classify_name
 SECTORS = ("nhs", "public", "charity", "company", "individual", "excluded", "unknown")
 # Sectors the rules file may name; the other three come from the kind or from no rule matching.
 RULE_SECTORS = frozenset({"nhs", "public", "charity", "company"})
+
+
+class SectorRow(Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of spend/data/supplier_sectors.csv."""
+
+    sector: Literal[tuple(sorted(RULE_SECTORS))]
+    pattern: re.Pattern  # searched case-sensitively in the two spellings, one per line (see _spellings)
+    why: str  # what the row is for and where the fact comes from
 
 
 @dataclass(frozen=True)
@@ -91,25 +101,24 @@ def _triggers(pattern: str) -> frozenset[str] | None:
 
 def parse_sector_rules(rows, source: str | Path = "supplier_sectors.csv") -> tuple[SectorRule, ...]:
     """Sector rules from rows with columns sector, pattern, why; a typed error names the bad row."""
+    return _rules(check_rows(rows, SectorRow, source), source)
+
+
+def _rules(rows: Iterable[SectorRow], source: str | Path) -> tuple[SectorRule, ...]:
     rules = []
     for i, row in enumerate(rows, start=1):
-        if row["sector"] not in RULE_SECTORS:
-            raise SupplierDataError(source, f"unknown sector {row['sector']!r}", locator=f"data row {i}")
-        try:
-            # MULTILINE: the two spellings are searched as two lines of one string (^ and $ bind to each line).
-            pattern = re.compile(row["pattern"], re.MULTILINE)
-        except re.error as exc:
-            raise SupplierDataError(source, f"bad pattern: {exc}", locator=f"data row {i}") from exc
-        if not row["why"].strip():
+        if not row.why.strip():
             raise SupplierDataError(source, "no reason given in `why`", locator=f"data row {i}")
-        rules.append(SectorRule(i, row["sector"], pattern, row["why"], _triggers(row["pattern"])))
+        # MULTILINE: the two spellings are searched as two lines of one string (^ and $ bind to each line).
+        pattern = re.compile(row.pattern.pattern, re.MULTILINE)
+        rules.append(SectorRule(i, row.sector, pattern, row.why, _triggers(row.pattern.pattern)))
     return tuple(rules)
 
 
 @lru_cache(maxsize=1)
 def load_sector_rules() -> tuple[SectorRule, ...]:
     """The package's rules (spend/data/supplier_sectors.csv), in file order."""
-    return parse_sector_rules(read_package_rows("supplier_sectors.csv"), data_path("supplier_sectors.csv"))
+    return _rules(read_package_records("supplier_sectors.csv", SectorRow), data_path("supplier_sectors.csv"))
 
 
 def _spellings(raw: str) -> str:

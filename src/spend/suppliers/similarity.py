@@ -27,8 +27,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler, OSA
 
-from spend.suppliers.datafiles import read_package_rows
-from spend.suppliers.keys import body_type_of, load_legal_forms
+from spend.suppliers.datafiles import read_package_records
+from spend.suppliers.keys import AbbreviationRow, body_type_of, load_legal_forms
 from spend.suppliers.kinds import load_vocabulary
 
 ACCEPT_MIN_TOKEN_SORT = 80.0  # character-level agreement an accepted spelling variant must also have
@@ -81,10 +81,10 @@ def _nhs_optional_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _pair_abbreviations() -> frozenset[tuple[str, str]]:
     pairs = set()
-    for r in read_package_rows("supplier_name_abbreviations.csv"):
-        if r["scope"] == "pair" and " " not in r["short"] and " " not in r["long"]:
-            pairs.add((r["short"], r["long"]))
-            pairs.add((r["long"], r["short"]))
+    for r in read_package_records("supplier_name_abbreviations.csv", AbbreviationRow):
+        if r.scope == "pair" and " " not in r.short and " " not in r.long:
+            pairs.add((r.short, r.long))
+            pairs.add((r.long, r.short))
     return frozenset(pairs)
 
 
