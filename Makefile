@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 REALDATA ?= $(abspath ../shared/realdata)
 export SPEND_REALDATA := $(REALDATA)
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test test-quick bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ endif
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# For development: every test not marked `slow` (about a third of the time of `make test`). It leaves out
+# the tests that build a store (the shared fixture store, test_build's store, the notebooks run against it,
+# analysis, charts, export and figures on it), the whole-corpus parse and supplier resolution, and single
+# tests over about a second (the Hounslow figure from the PDFs, the end-to-end fetch and build, the Dask
+# build, the notices fetch-and-build, the slower harvest and HTTP-cache tests). `make test` and CI run all.
+test-quick: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: setup
 	$(BIN)/python benchmarks/bench_parse.py

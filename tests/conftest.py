@@ -18,6 +18,24 @@ def pytest_configure(config):
         )
 
 
+# Fixtures that build a store or parse the whole corpus (seconds each), with the module defining them (None: this
+# file). A test that uses one must carry the `slow` marker, so that `make test-quick` (-m "not slow") never
+# builds them; a test that forgets is refused here rather than silently slowing the quick run.
+STORE_FIXTURES = {"fixture_store": None, "store": "test_build", "corpus": "test_suppliers_corpus"}
+
+
+def _builds_a_store(item) -> bool:
+    module = getattr(getattr(item, "module", None), "__name__", None)
+    used = getattr(item, "fixturenames", ())
+    return any(name in used and where in (None, module) for name, where in STORE_FIXTURES.items())
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [item.nodeid for item in items if _builds_a_store(item) and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests build a store but are not marked @pytest.mark.slow: " + ", ".join(unmarked))
+
+
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     return realdata_dir()

@@ -22,6 +22,7 @@ APR_NOV_2020 = Period.between("2020-04", "2020-11")
 # --- a supplier's payments --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_optum_by_publisher_and_month(fixture_payments):
     monthly = A.payments_by_month(fixture_payments, "Optum / UnitedHealth")
     assert monthly.attrs["match"].matched_by == "supplier_group"
@@ -43,6 +44,7 @@ def test_optum_by_publisher_and_month(fixture_payments):
     assert A.money_sum(hounslow["amount_gbp"]) == D("276000.00") and hounslow["payments"].sum() == 8
 
 
+@pytest.mark.slow
 def test_match_supplier_rules_in_order(fixture_payments):
     sid = fixture_payments.loc[fixture_payments["supplier_name_raw"] == "OPTUM HEALTH SOLUTIONS (UK) LTD",
                                "supplier_id"].iat[0]
@@ -62,6 +64,7 @@ def test_match_supplier_rules_in_order(fixture_payments):
         "'optum' matched supplier_group (part of the name) 'Optum / UnitedHealth'")
 
 
+@pytest.mark.slow
 def test_countable_drops_republished_rows(fixture_payments):
     assert len(fixture_payments) - len(A.countable(fixture_payments)) == 282
 
@@ -69,6 +72,7 @@ def test_countable_drops_republished_rows(fixture_payments):
 # --- who gets paid ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_top_suppliers_and_concentration(fixture_payments):
     top = A.top_suppliers(fixture_payments, publisher_id="nhs-hounslow-ccg", period=APR_NOV_2020, n=3)
     assert list(top["rank"]) == [1, 2, 3]
@@ -110,6 +114,7 @@ def _toy_classifier(name: str, kind: str | None = None) -> str:
     return "company" if name.endswith(("LTD", "LIMITED")) else "unknown"
 
 
+@pytest.mark.slow
 def test_sector_shares_add_up_to_every_payment(fixture_payments):
     rows = A.select_payments(fixture_payments, publisher_id="nhs-hounslow-ccg", period=APR_NOV_2020)
     sectors = A.sector_shares(fixture_payments, publisher_id="nhs-hounslow-ccg", period=APR_NOV_2020,
@@ -133,6 +138,7 @@ def test_sector_of_never_shows_a_person_to_the_classifier():
     assert A.sector_of("ACME LTD", "organisation", lambda n, k: "nonsense") == "unknown"
 
 
+@pytest.mark.slow
 def test_sector_shares_read_the_stored_sector(fixture_payments):
     rows = A.select_payments(fixture_payments, publisher_id="nhs-hounslow-ccg", period=APR_NOV_2020)
     sectors = A.sector_shares(fixture_payments, publisher_id="nhs-hounslow-ccg", period=APR_NOV_2020)
@@ -150,6 +156,7 @@ def test_sector_shares_read_the_stored_sector(fixture_payments):
     assert by.loc["nhs", "share"] > D("0.35")
 
 
+@pytest.mark.slow
 def test_sector_shares_need_a_sector_column_or_a_classifier(fixture_payments):
     from spend.core.errors import PaymentsInputError
 
@@ -164,6 +171,7 @@ def test_sector_shares_need_a_sector_column_or_a_classifier(fixture_payments):
 # --- contracts against payments ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_buyers_are_tied_to_publishers_by_name(fixture_payments):
     found = A.match_buyers(
         ["NHS HOUNSLOW CLINICAL COMMISSIONING GROUP", "NHS Redbridge CCG", "Croydon Council", "Redbridge Council"],
@@ -177,6 +185,7 @@ def test_buyers_are_tied_to_publishers_by_name(fixture_payments):
     ]
 
 
+@pytest.mark.slow
 def test_buyers_are_tied_to_registry_names(fixture_payments):
     found = A.match_buyers(["NHS Kent & Medway CCG", "Kent County Council"], fixture_payments,
                            publisher_names={"nhs-kent-and-medway-ccg": ["NHS Kent and Medway CCG"]})
@@ -191,6 +200,7 @@ def test_buyers_are_tied_to_registry_names(fixture_payments):
     assert result["publisher_id"].iat[0] == "nhs-kent-and-medway-ccg"
 
 
+@pytest.mark.slow
 def test_nhs_publishers(fixture_payments):
     assert A.nhs_publishers(fixture_payments) == ["nhs-hounslow-ccg", "nhs-redbridge-ccg"]
 
@@ -219,6 +229,7 @@ OPTUM_AWARD = dict(ocid="o-1", buyer="NHS HOUNSLOW CLINICAL COMMISSIONING GROUP"
                    supplier="Optum Health Solutions (UK) Limited", value="400000.00", start="2020-04-01", end="2020-09-30")
 
 
+@pytest.mark.slow
 def test_contract_against_payments_in_its_period(fixture_payments):
     lines = A.award_lines(*_awards(
         OPTUM_AWARD,
@@ -241,12 +252,14 @@ def test_contract_against_payments_in_its_period(fixture_payments):
     assert list(only_optum["ocid"]) == ["o-1", "o-3"]
 
 
+@pytest.mark.slow
 def test_an_award_with_no_payments_in_its_period(fixture_payments):
     lines = A.award_lines(*_awards({**OPTUM_AWARD, "start": "2019-01-01", "end": "2019-12-31"}, paid=fixture_payments))
     (row,) = A.contracts_against_payments(lines, fixture_payments).itertuples()
     assert (row.status, row.payments, row.paid_gbp) == ("no payments", 0, D("0.00"))
 
 
+@pytest.mark.slow
 def test_payments_without_notice(fixture_payments):
     lines = A.award_lines(*_awards(OPTUM_AWARD, paid=fixture_payments))
     hounslow_optum = A.supplier_payments(fixture_payments, "Optum / UnitedHealth", publisher_id="nhs-hounslow-ccg")[0]
@@ -269,6 +282,7 @@ def test_award_lines_keep_the_latest_release_and_fall_back_on_periods():
     assert lines.loc["o-9", "period_basis"] == "from the award date, open-ended"
 
 
+@pytest.mark.slow
 def test_award_lines_from_the_real_notices(fixture_store, fixture_payments):
     lines = A.load_award_lines(fixture_store)
     assert len(lines) == 492 and lines[["ocid", "award_id"]].drop_duplicates().shape[0] == 50

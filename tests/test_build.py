@@ -54,6 +54,7 @@ def store(tmp_path_factory, realdata):
     return data, sources, result
 
 
+@pytest.mark.slow
 def test_hounslow_optum_total_from_the_store(store):
     data, _, result = store
     assert result.failed == []
@@ -70,6 +71,7 @@ def test_hounslow_optum_total_from_the_store(store):
     assert months == [("04", 1), ("07", 3), ("09", 2), ("10", 1), ("11", 1)]
 
 
+@pytest.mark.slow
 def test_store_totals_equal_the_parser_totals_file_by_file(store):
     data, sources, result = store
     stored = load_payments(data)
@@ -86,6 +88,7 @@ def test_store_totals_equal_the_parser_totals_file_by_file(store):
     assert result.total_pence == sum(int(a * 100) for a in stored["amount_gbp"])
 
 
+@pytest.mark.slow
 def test_rows_keep_provenance_and_supplier_identity(store):
     data, _, _ = store
     frame = load_payments(data, publisher_id="kingston-hospital")
@@ -99,6 +102,7 @@ def test_rows_keep_provenance_and_supplier_identity(store):
     assert (files["rows_read"] == files["rows_kept"] + files["rows_rejected"] + files["rows_nondata"]).all()
 
 
+@pytest.mark.slow
 def test_partitions_are_readable_as_plain_hive_parquet(store):
     data, _, result = store
     parts = sorted((data / "clean" / "payments").glob("publisher_id=*/year=*/*.parquet"))
@@ -113,6 +117,7 @@ def test_partitions_are_readable_as_plain_hive_parquet(store):
     assert int(counts.sum()) == result.payments and set(counts.index) == set(REAL)
 
 
+@pytest.mark.slow
 def test_rebuild_with_nothing_changed_does_nothing(store):
     data, _, _ = store
     watched = [*(data / "clean" / "payments").rglob("*.parquet"), data / "clean" / "_build" / "state.json"]
@@ -278,6 +283,7 @@ def test_status_without_a_store_is_a_clear_error(tmp_path):
         store_status(tmp_path)
 
 
+@pytest.mark.slow
 def test_parsing_on_a_dask_cluster_gives_the_same_store(tmp_path, realdata):
     import distributed
     folder = tmp_path / "raw" / "spend" / "kingston-hospital"
@@ -293,6 +299,7 @@ def test_parsing_on_a_dask_cluster_gives_the_same_store(tmp_path, realdata):
     assert sum(load_payments(tmp_path)["amount_gbp"], Decimal(0)) == expected
 
 
+@pytest.mark.slow
 def test_fetch_build_and_status_from_the_command_line(tmp_path, realdata, monkeypatch, capsys):
     from spend.cli import main
 
@@ -319,6 +326,7 @@ def test_fetch_build_and_status_from_the_command_line(tmp_path, realdata, monkey
     assert "could not be parsed" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_store_carries_exactly_the_supplier_columns_annotate_payments_gives(store):
     from spend.suppliers.resolution import MATCH_COLUMNS, annotate_payments, resolve_payments
 
@@ -333,6 +341,7 @@ def test_the_store_carries_exactly_the_supplier_columns_annotate_payments_gives(
         assert left == right, column
 
 
+@pytest.mark.slow
 def test_supplier_report_reads_the_store_by_default(store, monkeypatch, capsys):
     from spend.cli import main
 

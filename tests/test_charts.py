@@ -39,6 +39,7 @@ def _assert_png(path) -> None:
     assert data.startswith(PNG_MAGIC) and len(data) > 5_000
 
 
+@pytest.mark.slow
 def test_monthly_payments_by_publisher(fixture_payments, tmp_path):
     monthly = analysis.payments_by_month(fixture_payments, "Optum / UnitedHealth", publisher_id=["nhs-hounslow-ccg", "nhs-redbridge-ccg"])
     fig = charts.plot_monthly_by_publisher(monthly, title="Payments to Optum", path=tmp_path / "monthly.png")
@@ -54,6 +55,7 @@ def test_monthly_payments_by_publisher(fixture_payments, tmp_path):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["NHS Hounslow CCG", "NHS Redbridge CCG"]
 
 
+@pytest.mark.slow
 def test_top_suppliers(fixture_payments, tmp_path):
     top = analysis.top_suppliers(fixture_payments, publisher_id="nhs-hounslow-ccg", n=5)
     fig = charts.plot_top_suppliers(top, path=tmp_path / "top.png")
@@ -64,6 +66,7 @@ def test_top_suppliers(fixture_payments, tmp_path):
     assert [b.get_width() for b in ax.patches] == [float(a) for a in top["amount_gbp"]]
 
 
+@pytest.mark.slow
 def test_contract_value_against_cumulative_payments(fixture_payments, tmp_path):
     rows, _ = analysis.supplier_payments(fixture_payments, "Optum / UnitedHealth", publisher_id="nhs-hounslow-ccg")
     fig = charts.plot_contract_against_payments(
@@ -79,6 +82,7 @@ def test_contract_value_against_cumulative_payments(fixture_payments, tmp_path):
     assert legend == ["paid, cumulative (£276,000.00)", "contract value (£400,000.00)", "contract period"]
 
 
+@pytest.mark.slow
 def test_chart_without_a_contract_value(fixture_payments):
     rows, _ = analysis.supplier_payments(fixture_payments, "Optum / UnitedHealth", publisher_id="nhs-redbridge-ccg")
     fig = charts.plot_contract_against_payments(rows)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from spend.cli import build_parser, main
 from spend.store.read import read_payments
@@ -41,6 +42,7 @@ def test_parse_many_formats_to_parquet_with_rejects(realdata, tmp_path):
     assert len(rejects) == 4 and rejects["reason"].notna().all()
 
 
+@pytest.mark.slow
 def test_directories_are_searched_and_excludes_apply(realdata, tmp_path):
     out = tmp_path / "nwho.csv"
     assert main(["parse", str(realdata / "nhs-london-2020-21/NWHO"), "--exclude", "*.pdf.csv", "-o", str(out)]) == 0

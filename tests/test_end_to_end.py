@@ -40,6 +40,7 @@ def site(realdata):
         yield s
 
 
+@pytest.mark.slow
 def test_fetch_build_and_check_the_hounslow_figure(site, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SPEND_DATA", str(tmp_path))
     monkeypatch.setenv("SPEND_HTTP_WAIT_SCALE", "0")

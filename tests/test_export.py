@@ -22,6 +22,9 @@ from spend.parse import parse_file
 D = Decimal
 NHS_OPTUM = dict(supplier="Optum / UnitedHealth", publishers=["nhs-hounslow-ccg", "nhs-redbridge-ccg"])
 
+# Every test here reads the fixture store (built from real files once per session).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def evidence(fixture_payments):

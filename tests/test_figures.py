@@ -153,6 +153,7 @@ def test_repeated_ids_are_refused(tmp_path):
 # --- checking against the fixture store -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_registered_figures_on_the_fixture_store(fixture_store):
     results = {r.id: r for r in figures.check_figures(fixture_store)}
     hounslow = results["hounslow-optum-2020"]
@@ -179,6 +180,7 @@ def test_registered_figures_on_the_fixture_store(fixture_store):
                                   "--from 2013-04-01 --to 2020-03-31 && spend notices build")
 
 
+@pytest.mark.slow
 def test_a_wrong_expected_value_is_a_mismatch_with_its_rows(fixture_payments):
     result = figures.check_figure(figure(expected="275000.00"), fixture_payments, None)
     assert result.status == "mismatch"
@@ -187,6 +189,7 @@ def test_a_wrong_expected_value_is_a_mismatch_with_its_rows(fixture_payments):
     assert "off by £1,000.00" in result.reason
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("relative, status", [("0.05", "match"), ("0.01", "mismatch")])
 def test_relative_tolerance(fixture_payments, relative, status):
     # 276,000.00 against 270,000.00 is 2.2% off.
@@ -195,6 +198,7 @@ def test_relative_tolerance(fixture_payments, relative, status):
     assert result.status == status and result.difference == Decimal("6000.00")
 
 
+@pytest.mark.slow
 def test_a_period_partly_outside_the_store_is_not_available(fixture_payments):
     # Hounslow's files in the corpus end in November 2020: December is not there, so the figure cannot be
     # computed, even though the Optum payments of April to November are.
@@ -204,11 +208,13 @@ def test_a_period_partly_outside_the_store_is_not_available(fixture_payments):
     assert result.fetch_command == "spend fetch --publisher nhs-hounslow-ccg --period 2020-12 && spend build"
 
 
+@pytest.mark.slow
 def test_data_present_and_nothing_paid_is_a_mismatch_not_unavailable(fixture_payments):
     result = figures.check_figure(figure(supplier=SupplierSelector(group="Capita")), fixture_payments, None)
     assert result.status == "mismatch" and result.value == Decimal("0.00") and result.rows.empty
 
 
+@pytest.mark.slow
 def test_a_transaction_published_twice_counts_once(fixture_payments):
     # Redbridge's March 2021 file was uploaded twice; its Optum payment (£18,181.31) is in the store twice,
     # once marked duplicate_of.
@@ -221,6 +227,7 @@ def test_a_transaction_published_twice_counts_once(fixture_payments):
     assert result.status == "match" and len(result.rows) == 2
 
 
+@pytest.mark.slow
 def test_supplier_by_id(fixture_payments):
     sid = fixture_payments.loc[fixture_payments["supplier_name_raw"] == "OPTUM HEALTH SOLUTIONS (UK) LTD", "supplier_id"]
     assert sid.nunique() == 1
@@ -245,6 +252,7 @@ def lines(fixture_store):
     return analysis.load_award_lines(fixture_store)
 
 
+@pytest.mark.slow
 def test_an_award_figure_matches_a_real_award(lines):
     # Lancashire County Council's grounds maintenance award (six suppliers, £248,652.47, March 2020).
     result = figures.check_figure(
@@ -253,6 +261,7 @@ def test_an_award_figure_matches_a_real_award(lines):
     assert result.rows["value_amount"].iat[0] == Decimal("248652.47")
 
 
+@pytest.mark.slow
 def test_an_award_matched_through_several_suppliers_counts_once(lines):
     result = figures.check_figure(
         figure(**LANCASHIRE, supplier=SupplierSelector(name="LIMITED"), expected="248652.47"), None, lines)
@@ -260,12 +269,14 @@ def test_an_award_matched_through_several_suppliers_counts_once(lines):
     assert len(result.rows) == 4 and result.status == "match"
 
 
+@pytest.mark.slow
 def test_an_award_figure_with_another_value_is_a_mismatch(lines):
     result = figures.check_figure(
         figure(**LANCASHIRE, supplier=SupplierSelector(name="SODEXO"), expected="250000.00"), None, lines)
     assert result.status == "mismatch" and result.difference == Decimal("-1347.53")
 
 
+@pytest.mark.slow
 def test_an_award_outside_the_period_is_not_available(lines):
     result = figures.check_figure(figure(**{**LANCASHIRE, "start": "2021-01", "end": "2021-12"},
                                          supplier=SupplierSelector(name="SODEXO")), None, lines)
@@ -275,6 +286,7 @@ def test_an_award_outside_the_period_is_not_available(lines):
 # --- the command ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_prints_the_table_and_exits_0_without_mismatches(fixture_store, capsys):
     assert run_cli("figures", "check", "--data", str(fixture_store)) == 0
     out = capsys.readouterr().out
@@ -284,6 +296,7 @@ def test_cli_prints_the_table_and_exits_0_without_mismatches(fixture_store, caps
     assert out.rstrip().endswith("1 match, 0 mismatch, 3 not available")
 
 
+@pytest.mark.slow
 def test_cli_exits_1_on_a_mismatch_and_shows_the_rows(fixture_store, tmp_path, capsys):
     path = tmp_path / "figures.yaml"
     path.write_text(REGISTRY_TEMPLATE.format(**{**GOOD, "id": "wrong", "expected": '"1.00"'}), encoding="utf-8")
@@ -294,6 +307,7 @@ def test_cli_exits_1_on_a_mismatch_and_shows_the_rows(fixture_store, tmp_path, c
     assert "31939166  £34,500.00  OPTUM HEALTH SOLUTIONS (UK) LTD" in out and "(page 6 line 6)" in out
 
 
+@pytest.mark.slow
 def test_cli_checks_one_figure_by_id(fixture_store, capsys):
     assert run_cli("figures", "check", "--data", str(fixture_store), "--id", "hounslow-optum-2020") == 0
     assert capsys.readouterr().out.rstrip().endswith("1 match, 0 mismatch, 0 not available")
@@ -301,6 +315,7 @@ def test_cli_checks_one_figure_by_id(fixture_store, capsys):
         run_cli("figures", "check", "--data", str(fixture_store), "--id", "nope")
 
 
+@pytest.mark.slow
 def test_a_parsed_file_for_a_month_covers_it(fixture_payments):
     # A December 2020 file parsed with nothing in it for anyone is data for December, not a gap.
     files = pd.DataFrame({"publisher_id": ["nhs-hounslow-ccg", "nhs-hounslow-ccg"],

@@ -264,6 +264,7 @@ def test_save_response_writes_bytes_and_provenance_atomically(server, tmp_path):
     assert sorted(os.listdir(target.parent)) == ["page-0001.json", "page-0001.json.meta.json"]
 
 
+@pytest.mark.slow
 def test_provenance_of_a_cached_answer_keeps_the_first_fetch_time(server, tmp_path):
     cache = tmp_path / "cf.sqlite"
     clock = FakeClock()

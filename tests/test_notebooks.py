@@ -55,6 +55,7 @@ def test_the_registry_ids_the_notebooks_use_exist():
         assert set(used) <= ids, f"{name} uses unknown figure(s) {sorted(set(used) - ids)}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXPECTED)
 def test_notebook_runs_against_the_store(name, fixture_store, monkeypatch, tmp_path):
     monkeypatch.setenv("SPEND_DATA", str(fixture_store))  # the kernel inherits the environment

@@ -67,6 +67,7 @@ def test_sub_commands_are_registered_with_their_run_functions():
         parse("notices", "fetch", "--source", "elsewhere")
 
 
+@pytest.mark.slow
 def test_fetch_then_build(server, tmp_path, capsys):
     raw, out = tmp_path / "raw", tmp_path / "clean"
     code = run(

@@ -125,6 +125,7 @@ def test_contracts_finder_harvest_survives_every_fault_and_stores_each_release_o
     assert built.notices.source_url.str.startswith(server.base_url).all()
 
 
+@pytest.mark.slow
 def test_find_a_tender_harvest_waits_as_the_service_asks(tenders_2015, tmp_path):
     start, end = utc(2014, 12, 15), utc(2015, 2, 15)
     with FakeServices(tenders_2015) as server:
@@ -238,6 +239,7 @@ def test_crash_between_storing_a_page_and_the_checkpoint(awards_2019, tmp_path, 
     assert sorted(urls.values())[-2:] == [1, 2]  # just the uncheckpointed page was asked again
 
 
+@pytest.mark.slow
 def test_killed_process_resumes(awards_2019, tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     arguments = [
@@ -282,6 +284,7 @@ def test_killed_process_resumes(awards_2019, tmp_path, monkeypatch):
     assert sum(urls.values()) - len(urls) <= 1
 
 
+@pytest.mark.slow
 def test_a_rerun_from_the_cache_does_not_touch_the_network(awards_2019, tmp_path):
     start, end = utc(2019, 9, 1), utc(2019, 12, 1)
     cache = tmp_path / "cache.sqlite"

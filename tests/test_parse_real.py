@@ -100,6 +100,7 @@ PIVOTS = {"2011-01-payments.csv", "2012-05-payments.csv"}
 EXPECTED_REJECTS = {"2012-06-payments.csv": 4}
 
 
+@pytest.mark.slow
 def test_every_real_file_parses_and_accounts_for_every_row(realdata):
     files = list(_spend_files(realdata))
     assert len(files) == 125
@@ -130,6 +131,7 @@ def test_lambeth_rejects_say_why(realdata):
     assert (first.payment_date, first.amount_gbp) == (dt.date(2012, 6, 25), Decimal("900.00"))
 
 
+@pytest.mark.slow
 def test_hounslow_optum_april_to_november_2020(realdata):
     frames = [parse_file(f).payments for f in sorted((realdata / NHS / "NWHO").glob("*.pdf"))]
     pay = pd.concat(frames)

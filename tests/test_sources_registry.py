@@ -124,6 +124,7 @@ def _cheap_corpus_files(realdata: Path) -> list[tuple[Publisher, Path]]:
             if f.suffix.lower() != ".pdf" and p.slug != "guys-and-st-thomas"]
 
 
+@pytest.mark.slow
 def test_publisher_column_hint_matches_the_files(realdata: Path):
     """`publisher_column: false` exactly when some file of the body has no Entity column."""
     lacking: dict[str, list[str]] = {}
@@ -143,6 +144,7 @@ def test_publisher_column_hint_matches_the_files(realdata: Path):
     assert set(lacking) == {p.slug for p in PUBLISHERS if p.needs_publisher_name}
 
 
+@pytest.mark.slow
 def test_each_corpus_file_period_holds_its_last_payment_date(realdata: Path):
     """The period a file is stored under (from its name, or corpus_periods) against its own dates."""
     checked = 0

@@ -16,6 +16,9 @@ parse = pytest.importorskip("spend.parse.file")
 # archiver's first uploads, not Lambeth's two pivot-table summaries.
 EXCLUDED = ("first-upload", ".pdf.csv", "2011-01-payments.csv", "2012-05-payments.csv")
 
+# Every test here uses `corpus`, which parses and resolves the whole corpus (several seconds).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def corpus():

@@ -207,6 +207,7 @@ def test_supplier_ids_are_stable_across_runs_and_input_order(payments):
     assert all(ids_more[name] == sid for name, sid in ids_first.items())
 
 
+@pytest.mark.slow
 def test_supplier_ids_do_not_depend_on_python_hash_seeds(tmp_path):
     """Sets iterate in a different order in every Python process; the result must not."""
     import json

@@ -1,8 +1,8 @@
-"""Amounts and dates: raw -> expected tables, and properties (format then parse gives the value back)."""
+"""Amounts as published -> exact pence: raw -> expected tables, and properties (format then parse gives the
+value back; the column-wise reader agrees with the one-at-a-time parser)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,7 @@ from spend.parse.amounts import (
     parse_amount_pence,
 )
 from spend.core.money import format_pence, pence_to_decimal
-from spend.parse.dates import DAY_FIRST, MONTH_FIRST, AmbiguityError, DateError, DateReader, decide_order
+import spend.parse.file  # noqa: F401  loaded here, so its import time is not counted in a hypothesis deadline
 
 AMOUNTS = [
     ("£83,379.00", 8337900), ('67,132.60', 6713260), ("49,521.52 ", 4952152), ("(2,509,460.00)", -250946000),
@@ -93,60 +93,6 @@ def test_amount_parsing_is_idempotent(pence):
     assert pence_to_decimal(once) == Decimal(format_pence(once))
 
 
-DATES = [
-    ("30-Apr-20", None, dt.date(2020, 4, 30)), ("31/10/2020", DAY_FIRST, dt.date(2020, 10, 31)),
-    ("03-NOV-2010", None, dt.date(2010, 11, 3)), ("44187", None, dt.date(2020, 12, 22)),
-    ("41247.0", None, dt.date(2012, 12, 4)), ("4/30/2020", MONTH_FIRST, dt.date(2020, 4, 30)),
-    ("2020-12-02", None, dt.date(2020, 12, 2)), ("2020-12-02 00:00:00", None, dt.date(2020, 12, 2)),
-    ("06-Dec-10", None, dt.date(2010, 12, 6)), ("28/02/21", DAY_FIRST, dt.date(2021, 2, 28)),
-    ("5/5/2020", None, dt.date(2020, 5, 5)),
-]
-
-
-@pytest.mark.parametrize("raw,order,expected", DATES)
-def test_date_table(raw, order, expected):
-    assert DateReader(default=order)(raw) == expected
-
-
-@pytest.mark.parametrize("raw", ["", "31/02/2020", "Apr 2020", "12345", "00:00:00", "32-Jan-20", "30-Foo-20"])
-def test_not_dates(raw):
-    with pytest.raises(DateError):
-        DateReader(default=DAY_FIRST)(raw)
-
-
-def test_order_is_decided_per_shape_from_the_whole_column():
-    assert decide_order({"01/04/2020", "13/04/2020"}) == {"/4": DAY_FIRST}
-    assert decide_order({"4/1/2020", "4/30/2020"}) == {"/4": MONTH_FIRST}
-    assert decide_order({"28/02/21", "2/28/2021"}) == {"/2": DAY_FIRST, "/4": MONTH_FIRST}
-    assert decide_order({"05/05/2020", "30-Apr-20"}) == {"/4": None}
-    with pytest.raises(AmbiguityError):
-        decide_order({"01/04/2020", "03/04/2020"})
-    with pytest.raises(DateError, match="both orders"):
-        decide_order({"13/01/2020", "01/13/2020"})
-
-
-dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2069, 12, 31))
-
-
-@given(dates)
-def test_date_format_then_parse_round_trips(d):
-    assert DateReader(default=DAY_FIRST)(d.strftime("%d/%m/%Y")) == d
-    assert DateReader(default=MONTH_FIRST)(f"{d.month}/{d.day}/{d.year}") == d
-    assert DateReader()(d.strftime("%d-%b-%y")) == d
-    assert DateReader()(d.strftime("%d-%b-%Y").upper()) == d
-    assert DateReader()(d.isoformat()) == d
-    serial = (d - dt.date(1899, 12, 30)).days
-    if 30000 <= serial <= 60000:
-        assert DateReader()(str(serial)) == d
-
-
-@given(dates)
-def test_the_column_order_decision_never_contradicts_a_day_over_twelve(d):
-    if d.day > 12:
-        assert decide_order({d.strftime("%d/%m/%Y")}) == {"/4": DAY_FIRST}
-        assert decide_order({f"{d.month}/{d.day}/{d.year}"}) == {"/4": MONTH_FIRST}
-
-
 _AMOUNT_TEXT = st.one_of(
     st.from_regex(r" {0,2}-?[0-9][0-9,]{0,12}(\.[0-9]{0,3})? {0,2}", fullmatch=True),
     st.from_regex(r"\(?£?-?[0-9,]{1,9}(\.[0-9]{1,4})?\)?(CR|-)?", fullmatch=True),
@@ -173,3 +119,75 @@ def test_reading_a_column_of_amounts_at_once_agrees_with_one_at_a_time(texts):
             assert isinstance(got, AmountError) and str(got) == str(e), text
         else:
             assert got == (pence, rounded, pence_to_decimal(pence)), text
+
+
+# --- Excel numbers ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [
+    (67132.6, (6713260, False)),  # the shortest repr: 67132.6 is 67,132.60
+    (-3457.18, (-345718, False)), (298800, (29880000, False)), (0, (0, False)),
+    (1234.565, (123457, True)),  # a real third decimal: rounded half up, and flagged
+    (-0.005, (-1, True)),
+])
+def test_excel_number_table(value, expected):
+    assert amount_from_number(value) == expected
+
+
+@pytest.mark.parametrize("value", [True, False, float("nan"), float("inf"), float("-inf")])
+def test_excel_values_that_are_not_amounts(value):
+    with pytest.raises(AmountError, match="amount not a number"):
+        amount_from_number(value)
+
+
+@given(pence_values)
+def test_an_excel_number_of_whole_pence_reads_back_exactly(pence):
+    assert amount_from_number(float(format_pence(pence))) == (pence, False)
+
+
+# --- signs and currency marks -----------------------------------------------------------------------------
+
+
+@given(st.integers(min_value=1, max_value=10**13))
+def test_every_way_of_writing_a_credit_gives_the_same_negative(pence):
+    grouped = _published(pence, 1)
+    expected = (-pence, False)
+    forms = [f"-{grouped}", f"({grouped})", f"{grouped}-", f"{grouped}CR", f"{grouped} cr", f"£({grouped})",
+             f"-£{grouped}", f" ({grouped}) "]
+    assert {form: parse_amount_pence(form) for form in forms} == dict.fromkeys(forms, expected)
+
+
+@pytest.mark.parametrize("raw, pence", [
+    ("£ 1,234.00", 123400), ("1,234.00 GBP", 123400), ("GBP 1,234.00", 123400),
+    ("\u00a01,234.00\u00a0", 123400),  # non-breaking spaces from a spreadsheet export
+    ("+5.00", 500), ("5'000.00", 500000),
+])
+def test_currency_marks_and_separators_are_dropped(raw, pence):
+    assert parse_amount_pence(raw) == (pence, False)
+
+
+@pytest.mark.parametrize("raw", ["1e3", "0x10", "--5", "1,234.56.", "١٢٣", "１２３", "five pounds", "£-"])
+def test_other_numbers_are_not_amounts(raw):
+    with pytest.raises(AmountError, match="amount not a number"):
+        parse_amount_pence(raw)
+
+
+def _refused(text: str) -> bool:
+    try:
+        parse_amount_pence(text)
+    except AmountError:
+        return True
+    return False
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="bug: spaces and commas inside the text are dropped before the number is read, so two "
+                          "numbers merge or a decimal comma moves the point; the result is kept, flagged only as "
+                          "'rounded' (DESIGN.md, known traps)")
+@pytest.mark.parametrize("raw", [
+    "57,337.73 945910603",  # DESIGN.md: an amount beside a VAT number in a PDF; read today as 57,337.74
+    "1.234,56",  # a decimal comma: read today as 1.23
+    "12.345,67",  # read today as 12.35
+])
+def test_text_that_is_not_one_amount_is_refused_not_guessed(raw):
+    assert _refused(raw)
