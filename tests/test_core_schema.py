@@ -170,7 +170,7 @@ def test_real_rejects_convert(lambeth):
     table = schema.to_arrow(lambeth.rejects, schema.REJECTS)
     assert table.schema == schema.arrow_schema(schema.REJECTS)
     assert table.column("source_locator").to_pylist() == lambeth.rejects["source_locator"].tolist()
-    assert table.num_rows == 4
+    assert table.num_rows == 5
 
 
 def test_to_arrow_adds_the_optional_columns_as_nulls():

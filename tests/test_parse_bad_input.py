@@ -20,7 +20,6 @@ from spend.core.errors import (  # noqa: E402
     NoTableFound,
     NotASpendFile,
     SummaryNotTransactions,
-    UnknownHeader,
 )
 from spend.parse import parse_file  # noqa: E402
 
@@ -69,13 +68,14 @@ def test_pdf_without_a_table(tmp_path):
         parse_file(path)
 
 
-def test_unknown_header_names_the_columns(tmp_path):
+def test_unknown_columns_are_kept_as_extra_fields_and_named(tmp_path):
     p = write(tmp_path, "odd.csv", HEADER.replace("Expense Area", "Cost Bucket").replace("Entity", "Entity,Mystery")
-              + "DH,Body,X,01/04/2020,T,A,Acme Ltd,1,100.00\n")
-    with pytest.raises(UnknownHeader) as e:
-        parse_file(p)
-    assert e.value.columns == ["Mystery", "Cost Bucket"]
-    assert "odd.csv (line 1)" in str(e.value)
+              + "DH,Body,X,01/04/2020,T,A,Acme Ltd,1,100.00\nDH,Body,,20/04/2020,T,,Acme Ltd,2,5.00\n")
+    result = parse_file(p)
+    assert result.report.extra_columns == ["Mystery", "Cost Bucket"]
+    extras = [v if isinstance(v, str) else None for v in result.payments["extra_fields"]]
+    assert extras == ['{"Mystery": "X", "Cost Bucket": "A"}', None]
+    assert [str(a) for a in result.payments["amount_gbp"]] == ["100.00", "5.00"]
 
 
 def test_dates_that_read_both_ways_are_an_error_not_a_guess(tmp_path):
@@ -100,7 +100,9 @@ def test_bad_cells_are_rejected_with_reasons_and_counted(tmp_path):
     assert (rep.rows_read, rep.rows_kept, rep.rows_rejected, rep.rows_nondata) == (7, 1, 2, 4)
     assert list(result.rejects["reason"]) == ["amount not a number: 'n/a'", "not a calendar date: '31/02/2020'"]
     assert list(result.rejects["source_locator"]) == ["line 3", "line 5"]
-    assert dict(rep.nondata) == {"header": 1, "blank row": 1, "totals row": 1, "note line": 1}
+    # The total, 105.00, is the sum of the lines printed above it (the 31 February line included).
+    assert dict(rep.nondata) == {"header": 1, "blank row": 1, "totals row (equals the sum of the rows above)": 1,
+                                 "note line": 1}
 
 
 def test_cli_refuses_bad_input_with_exit_1_and_writes_nothing(tmp_path, capsys):

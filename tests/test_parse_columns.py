@@ -72,7 +72,7 @@ def test_odd_rows_are_judged_one_at_a_time(tmp_path):
             "\n"                                                            # 2 blank
             + HEADER +                                                      # 3 header
             "DH,Body,13/04/2020,T,A,Acme Ltd,1,100.00\n"                    # 4 ordinary
-            "DH,Body,13/04/2020,T,A,Acme Ltd,2,\"1,234.567\"\n"             # 5 rounded
+            "DH,Body,13/04/2020,T,A,Acme Ltd,2,1234.5700000000001\n"       # 5 float noise, rounded
             "DH,Body,,T,A,Acme Ltd,3,5.00\n"                                # 6 no date, has a transaction
             "DH,Body,00:00:00,T,A,,4,6.00\n"                                # 7 time only, blank supplier
             "DH,Body,13/04/2020,T,A,Acme Ltd,5,7.00,,\n"                    # 8 blank cells past the header
@@ -81,12 +81,12 @@ def test_odd_rows_are_judged_one_at_a_time(tmp_path):
             "DH,Body,31/02/2020,T,A,Acme Ltd,8,9.00\n"                      # 11 not a calendar date
             + HEADER +                                                      # 12 repeated header
             "Published under the OGL\n"                                     # 13 note
-            "Total,,,,,,,1353.57\n"                                         # 14 labelled total
+            "Total,,,,,,,1353.57\n"                                         # 14 labelled total, wrong
             ",,,,,,,1361.57\n"                                              # 15 bare total = rows 4-11
             ",,,,,,,12.00\n")                                               # 16 bare amount
     result = parse_file(write(tmp_path, "odd.csv", text))
     pay, rep = result.payments, result.report
-    assert (rep.rows_read, rep.rows_kept, rep.rows_rejected, rep.rows_nondata) == (16, 5, 4, 7)
+    assert (rep.rows_read, rep.rows_kept, rep.rows_rejected, rep.rows_nondata) == (16, 5, 5, 6)
     assert list(pay["source_locator"]) == ["line 4", "line 5", "line 6", "line 7", "line 8"]
     assert [str(a) for a in pay["amount_gbp"]] == ["100.00", "1234.57", "5.00", "6.00", "7.00"]
     assert values(pay, "payment_date") == [dt.date(2020, 4, 13), dt.date(2020, 4, 13), None, None, dt.date(2020, 4, 13)]
@@ -98,14 +98,18 @@ def test_odd_rows_are_judged_one_at_a_time(tmp_path):
                                   "supplier blank": 1}
     # The bare total on line 15 adds up the rows the table took, line 11 included: its date is read later.
     assert rep.total_pence == 10000 + 123457 + 500 + 600 + 700
-    assert list(result.rejects["source_locator"]) == ["line 9", "line 10", "line 16", "line 11"]
-    assert list(result.rejects["reason"]) == ["row has 9 cells but the header has 8 columns", "amount blank",
-                                              "an amount with no supplier, date or transaction number",
-                                              "not a calendar date: '31/02/2020'"]
+    assert list(result.rejects["source_locator"]) == ["line 9", "line 10", "line 14", "line 16", "line 11"]
+    assert list(result.rejects["reason"]) == [
+        "row has 9 cells but the header has 8 columns", "amount blank",
+        # Neither the payments above it (1361.57) nor every printed line (1369.57, line 9's 8.00 too).
+        "a totals row that is not the sum of the printed lines above it (1369.57)",
+        "an amount with no supplier, date or transaction number", "not a calendar date: '31/02/2020'"]
     assert result.rejects["raw"].iloc[0] == "DH | Body | 13/04/2020 | T | A | Acme Ltd | 6 | 8.00 | oops"
     assert dict(rep.nondata) == {"blank row": 1, "title or notes above the header": 1, "header": 1,
-                                 "repeated header": 1, "note line": 1, "totals row": 1,
+                                 "repeated header": 1, "note line": 1,
                                  "totals row (equals the sum of the rows above)": 1}
+    assert [(c.locator, c.printed_pence, c.computed_pence) for c in rep.checks] == [
+        ("line 14", 135357, 136957), ("line 15", 136157, 136157)]
 
 
 def test_date_and_amount_run_together_are_split_and_said_so(tmp_path):

@@ -52,7 +52,7 @@ def test_combine_keeps_every_payment_and_reject_in_file_order(results, realdata)
     assert list(rejects.columns) == schema.column_names(schema.REJECTS)
     assert [len(r.payments) for r in results] == [24, 40, 3151]
     assert len(payments) == sum(r.report.rows_kept for r in results) == 3215
-    assert len(rejects) == sum(r.report.rows_rejected for r in results) == 4
+    assert len(rejects) == sum(r.report.rows_rejected for r in results) == 5
     # File by file, in the order given, each row still naming its file.
     files = [str(realdata / f) for f in FILES]
     assert payments["source_file"].tolist() == [f for f, r in zip(files, results) for _ in range(len(r.payments))]
@@ -92,19 +92,22 @@ def test_summary_lines_per_file_and_in_total(results):
     assert lines[0].split() == ["file", "format", "read", "kept", "rejected", "non-data", "total", "£"]
     assert set(lines[1]) == {"-"} and lines[1] == lines[-2]
     body = lines[2:-2]
-    assert len(body) == 7
+    assert len(body) == 8
     assert body[0].endswith(" csv          25       24        0        1         2885839.29")  # Kingston
     assert columns(body[1]) == ["csv", "41", "40", "0", "1", "5106640.45"]  # Whittington
-    assert columns(body[3]) == ["csv", "3,171", "3,151", "4", "16", "40244558.24"]  # Lambeth
+    assert columns(body[3]) == ["csv", "3,171", "3,151", "5", "15", "40244558.24"]  # Lambeth
     # Notes under the file they are about; failures after the files.
     assert [body[2], *body[4:]] == [
         "    no publisher: the file has no Entity column; pass --publisher",
-        "    rejected: amount not a number ×3, amount blank ×1",
+        "    rejected: amount not a number ×3, amount blank ×1, a totals row that is not the sum of the printed "
+        "lines above it (40244558.24) ×1",
         "    kept with warnings: date and amount run together in the file ×635",
+        "    totals row at line 3167: 40292334.84 is not the sum of the lines it covers (40244558.24; difference "
+        "47776.60)",
         "raw/bad.csv: FAILED NotASpendFile: an HTML page",
     ]
     assert lines[-1].startswith("TOTAL (3 files parsed, 1 failed)")
-    assert columns(lines[-1]) == ["3,237", "3,215", "4", "18", "48237037.98"]
+    assert columns(lines[-1]) == ["3,237", "3,215", "5", "17", "48237037.98"]
 
 
 def test_summary_totals_are_the_combined_rows(results):

@@ -152,6 +152,8 @@ FIELDS: dict[str, Field] = _fields(
     Field("expenditure_type", _S, "Capital/revenue or programme/administration as published"),
     Field("cost_centre", _S, "Cost centre"),
     Field("report_period", _S, "Reporting month as printed in the file (e.g. 'Jun-20')"),
+    Field("extra_fields", _S, "Columns the publisher printed that have no canonical name, as a JSON object "
+          "{header as printed: value}"),
     Field("payment_date_raw", _S, "The date cell as published"),
     Field("amount_raw", _S, "The amount cell as published"),
     # --- provenance: every row names its file and its place in it ---
@@ -249,7 +251,7 @@ PAYMENTS = declare_table(
         "supplier_code", "vat_number", "company_number", "transaction_id", "amount_gbp",
         # Optional columns some publishers add; kept rather than dropped.
         "description", "invoice_number", "supplier_postcode", "supplier_type", "supplier_ref", "contract_number",
-        "project_code", "expenditure_code", "expenditure_type", "cost_centre", "report_period",
+        "project_code", "expenditure_code", "expenditure_type", "cost_centre", "report_period", "extra_fields",
         # Raw values beside the clean ones, for audit.
         "payment_date_raw", "amount_raw", "row_warnings",
         *_SOURCE,

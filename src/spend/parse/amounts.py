@@ -1,8 +1,19 @@
-"""Amounts as published -> exact integer pence.
+"""Amounts as UK publishers print them -> exact integer pence; anything else is refused with the reason.
 
-Forms seen in the corpus: `£83,379.00`, `"67,132.60"`, `49,521.52 `, `(2,509,460.00)`, `-85,260.00`,
-`77,041`, `35261.9`, `1,874,708.40`, cp1252 `£`, and Excel numbers (floats) from spreadsheets.
-Also accepted because ledgers print them: a trailing minus (`120.00-`) and a `CR` suffix.
+What an amount is, in text:
+- digits, with commas only in groups of three (`1,874,708.40`, `77,041`, `35261.9`), at most two decimals;
+- an optional `£` or `GBP` before or after;
+- a negative sign: a minus before (`-85,260.00`, also U+2010 to U+2013 and U+2212, and a minus standing apart
+  from its number as Excel's accounting format prints it, `-   25,275.79`) or after (`120.00-`), brackets
+  (`(2,509,460.00)`), or a `CR` suffix; `DR` marks a debit (positive).
+
+Refused, because reading them would mean guessing: two numbers in one cell (`57,337.73 945910603`, an amount
+printed hard against a VAT number), spaces between digit groups (`1 234,56`), a decimal comma (`25,00`,
+`1.234,56`), digits past the penny (`1234.565`), another currency (`$`, `€`). Past the penny, only zeros
+(`12.500`) and the binary noise of a number written out by a program (`1234.5600000000001`) are accepted:
+the first is exact, the second is rounded and flagged. Spreadsheet number cells with digits past the
+penny are rounded by the caller (`round_number_text`), which knows a cell was a number, not text.
+
 Never parsed through float: the digits are read as text.
 """
 
@@ -13,12 +24,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from spend.core.money import CENT as PENNY
 
-_STRIP = re.compile(r"[£$€\s\u00a0,']|GBP", re.IGNORECASE)
-_NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?$")
-# The form most cells take (`2998.48`, `-85,260.00`, `77,041`, `675.5`): digits, commas, and at most two
-# decimals. For these the general rules below reduce to "drop the commas, pad the pence, drop the point",
-# so they skip them (most of a big file's amounts are distinct, so this is where a parse spends its time).
-_PLAIN = re.compile(r"-?[0-9][0-9,]*(?:\.[0-9]{1,2})?")
+# The form most cells take (`2998.48`, `-85,260.00`, `77,041`, `675.5`): digits, commas in groups of three,
+# and at most two decimals. For these the general rules reduce to "drop the commas, pad the pence, drop the
+# point", so they skip them (most of a big file's amounts are distinct: this is where a parse spends its time).
+_PLAIN = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+_NUMBER = re.compile(r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.(?P<frac>[0-9]+))?")
+_MINUS = "-\u2010\u2011\u2012\u2013\u2212"
+_CURRENCY = re.compile(r"^(?:£|GBP)|(?:£|GBP)$", re.IGNORECASE)
+_FOREIGN = re.compile(r"[$€]|\b(?:USD|EUR)\b", re.IGNORECASE)
+_TWO_NUMBERS = re.compile(r"[0-9][0-9,.]*\s+[0-9]")
+_DECIMAL_COMMA = re.compile(r"^[-(]?[0-9.]*[0-9],[0-9]{1,2}\)?$")
+# A number written out by a program from a binary float: digits past the penny that are only the float's
+# rounding noise (`1234.5600000000001`, `0.30000000000000004`, `29.989999999999998`).
+_NOISE = Decimal("1e-9")
 
 
 class AmountError(ValueError):
@@ -26,12 +44,14 @@ class AmountError(ValueError):
 
 
 def parse_amount_pence(text: str) -> tuple[int, bool]:
-    """Return (pence, rounded). `rounded` is True when the text had non-zero digits past the penny.
+    """Return (pence, rounded). `rounded` is True only for a program's float noise past the penny.
 
     >>> parse_amount_pence("(2,509,460.00)")
     (-250946000, False)
     >>> parse_amount_pence("£83,379.00")
     (8337900, False)
+    >>> parse_amount_pence("-   25,275.79")
+    (-2527579, False)
     """
     if text is None:
         raise AmountError("amount blank")
@@ -45,33 +65,74 @@ def parse_amount_pence(text: str) -> tuple[int, bool]:
 
 
 def _parse_general(s: str) -> tuple[int, bool]:
-    """`parse_amount_pence` for any stripped, non-blank text: brackets, currency signs, CR, trailing minus."""
+    """`parse_amount_pence` for any stripped, non-blank text: signs, brackets, currency, CR/DR."""
     text = s
+    if _FOREIGN.search(s):
+        raise AmountError(f"amount not in pounds: {text!r}")
     negative = False
+    signs = 0
     if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1]
-    s = _STRIP.sub("", s)
-    if s.upper().endswith("CR"):
-        negative, s = not negative, s[:-2]
-    elif s.endswith("-") and len(s) > 1:
-        negative, s = not negative, s[:-1]
-    if s.startswith("(") and s.endswith(")"):  # "£(1,234.00)"
-        negative, s = not negative, s[1:-1]
-    m = _NUMBER.match(s)
-    if not m or not (m.group("int") or m.group("frac")):
-        raise AmountError(f"amount not a number: {text!r}")
-    if m.group("sign") == "-":
-        negative = not negative
-    whole = int(m.group("int") or "0")
+        negative, signs, s = True, 1, s[1:-1].strip()
+    upper = s.upper()
+    if upper.endswith("CR") or upper.endswith("DR"):
+        if upper.endswith("CR"):
+            negative, signs = not negative, signs + 1
+        s = s[:-2].strip()
+    while True:  # currency and sign, in either order, before the number; currency after it
+        before = s
+        if _CURRENCY.search(s):
+            s = _CURRENCY.sub("", s, count=1).strip()
+        if s[:1] and s[0] in _MINUS:
+            negative, signs, s = not negative, signs + 1, s[1:].strip()
+        elif s[:1] == "+":
+            s = s[1:].strip()
+        elif len(s) > 1 and s[-1] in _MINUS:
+            negative, signs, s = not negative, signs + 1, s[:-1].strip()
+        elif s.startswith("(") and s.endswith(")"):  # "£(1,234.00)"
+            negative, signs, s = not negative, signs + 1, s[1:-1].strip()
+        if s == before:
+            break
+    m = _NUMBER.fullmatch(s)
+    if not s or not m or not (m.group("int") or m.group("frac")):
+        raise AmountError(_why_not(text, s))
+    if signs > 1:
+        raise AmountError(f"amount with more than one sign: {text!r}")
+    whole = int((m.group("int") or "0").replace(",", ""))
     frac = m.group("frac") or ""
     pence = whole * 100 + int((frac + "00")[:2])
     rounded = False
-    rest = frac[2:]
-    if rest.strip("0"):
-        rounded = True
+    if frac[2:].strip("0"):
         exact = Decimal(f"{whole}.{frac}")
-        pence = int((exact.quantize(PENNY, rounding=ROUND_HALF_UP) * 100).to_integral_value())
+        nearest = exact.quantize(PENNY, rounding=ROUND_HALF_UP)
+        if abs(exact - nearest) > _NOISE * max(1, abs(exact)):
+            raise AmountError(f"amount with digits past the penny: {text!r}")
+        pence, rounded = int(nearest * 100), True
     return (-pence if negative else pence), rounded
+
+
+def _why_not(text: str, rest: str) -> str:
+    """The reason a text is not an amount, as specific as the text allows."""
+    if _TWO_NUMBERS.search(rest):
+        return f"two numbers in one amount cell (or digits split by a space): {text!r}"
+    if _DECIMAL_COMMA.match(rest.replace(" ", "")):
+        return f"amount with a decimal comma: {text!r}"
+    if re.fullmatch(r"[0-9,]+(\.[0-9]+)?", rest):
+        return f"amount with commas out of place: {text!r}"
+    return f"amount not a number: {text!r}"
+
+
+def round_number_text(text: str) -> tuple[int, bool]:
+    """(pence, rounded) for a spreadsheet number cell written as text (`57337.739459`): its digits past the
+    penny are the workbook's, not a printing error, so it is rounded half up to the penny (and flagged)."""
+    s = text.strip()
+    try:
+        exact = Decimal(s)
+    except ArithmeticError:
+        raise AmountError(f"amount not a number: {text!r}") from None
+    if not exact.is_finite():
+        raise AmountError(f"amount not a number: {text!r}")
+    nearest = exact.quantize(PENNY, rounding=ROUND_HALF_UP)
+    return int(nearest * 100), nearest != exact
 
 
 def amount_from_number(value: float | int) -> tuple[int, bool]:
@@ -86,5 +147,3 @@ def amount_from_number(value: float | int) -> tuple[int, bool]:
     pence = int((exact.quantize(PENNY, rounding=ROUND_HALF_UP) * 100).to_integral_value())
     # Binary floats carry noise past the penny (0.1 + 0.2); only report real extra digits.
     return pence, abs(exact * 100 - pence) > Decimal("0.0001")
-
-

@@ -157,3 +157,12 @@ class DateReader:
 def serial_to_date(n: float) -> dt.date:
     """An Excel (1900 system) serial number -> date."""
     return _EXCEL_EPOCH + dt.timedelta(days=int(n))
+
+
+def looks_like_date(text: str) -> bool:
+    """Whether a cell has the shape of a date (in either order; a serial number counts only in range)."""
+    s = str(text).strip()
+    if _NUMERIC.match(s) or _ISO.match(s) or _NAMED.match(s):
+        return True
+    m = _SERIAL.match(s)
+    return bool(m) and _SERIAL_MIN <= int(m.group(1)) <= _SERIAL_MAX

@@ -17,10 +17,11 @@ date and ~1,100 suppliers).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -92,11 +93,19 @@ def parse_bytes(data: bytes, source: str, *, publisher: str | None = None, date_
             continue
         h, match = found
         report.columns.update(match.source_names())
-        tables.append(read_table(sheet, h, match.mapping, report, rejects))
+        extras = match.extras()
+        report.extra_columns += [name for name in extras.values() if name not in report.extra_columns]
+        report.notes += match.notes
+        table = read_table(sheet, h, match.mapping, report, rejects)
+        table.extras = extras
+        tables.append(table)
     if not tables:
         raise NoTableFound(source, "no header row with a supplier, an amount and a date was found "
                                    "(is this a spend-over-£25k file?)")
     payments = _finish_payments(tables, report, source, publisher, date_order, rejects)
+    # A figure printed above the table is checked against the file's total, now known.
+    report.checks = [c if c.computed_pence is not None else replace(c, computed_pence=report.total_pence)
+                     for c in report.checks]
     report.rows_kept = len(payments)
     report.rows_rejected = len(rejects)
     if not report.balanced:  # a bug, never bad input: every row must land in exactly one bucket
@@ -144,8 +153,13 @@ def _finish_payments(tables: list[Table], report: FileReport, source: str, publi
     report.total_pence = sum(a[0] * k for a, k in zip(parsed, counts))
     suppliers = Distinct(column(tables, "supplier_name_raw"))
     supplier_text = [s.strip() for s in suppliers.values]
+    implausible = {
+        "implausible: a single payment over £1bn": amounts.rows_where([abs(a[0]) >= _IMPLAUSIBLE_PENCE for a in parsed]),
+        "implausible: a date before 2000 or after next year": dates.rows_where(
+            [isinstance(d, dt.date) and not (_EARLIEST <= d <= _latest()) for d in date_values]),
+    }
     row_warnings = _row_warnings(tables, amounts.rows_where([a[1] for a in parsed]), dates, date_text, date_values,
-                                 suppliers.rows_where([not s for s in supplier_text]), report)
+                                 suppliers.rows_where([not s for s in supplier_text]), implausible, report)
 
     split = [_split_supplier(s) for s in supplier_text]
     columns = {
@@ -157,6 +171,7 @@ def _finish_payments(tables: list[Table], report: FileReport, source: str, publi
         "supplier_code": suppliers.text([c.code for c in split]),
         "company_number": suppliers.text([c.code if c.kind == "company_number" else None for c in split]),
         "row_warnings": row_warnings,
+        "extra_fields": _extra_fields(tables, n),
         "source_file": repeat(source, n),
         "source_sha256": repeat(report.source_sha256, n),
         "source_locator": str_array(list(chain.from_iterable(t.locators() for t in tables))),
@@ -181,6 +196,13 @@ def _finish_payments(tables: list[Table], report: FileReport, source: str, publi
         if name not in columns:  # published text as it stands, trimmed, blanks missing
             columns[name] = text_column(column(tables, name))
     return frame(schema.PAYMENTS, columns, n)
+
+
+def _extra_fields(tables: list[Table], n: int):
+    """The extra fields of every payment row (JSON objects), or a column of None when no table has any."""
+    if not any(t.extras for t in tables):
+        return nothing(n)
+    return str_array(list(chain.from_iterable(t.extra_fields() for t in tables)))
 
 
 def _reject_rows(tables: list[Table], positions: list[int], reasons: list[str], report: FileReport,
@@ -210,9 +232,21 @@ def _read_date(text: str, read: DateReader):
         return e.with_traceback(None)
 
 
+# Self-checks on kept rows: no single payment in a spend file comes near £1bn, and spend files are published
+# from 2010 on (dates before 2000 or after next year are typing or reading errors).
+_IMPLAUSIBLE_PENCE = 100_000_000_000
+_EARLIEST = dt.date(2000, 1, 1)
+
+
+def _latest() -> dt.date:
+    return dt.date(dt.date.today().year + 1, 12, 31)
+
+
 def _row_warnings(tables: list[Table], rounded: list[int], dates: Distinct, date_text: list[str],
-                  date_values: list, blank_suppliers: list[int], report: FileReport):
-    """Anything odd about a kept row, in the order a reader meets it: rounding, mending, date, supplier."""
+                  date_values: list, blank_suppliers: list[int], implausible: dict[str, list[int]],
+                  report: FileReport):
+    """Anything odd about a kept row, in the order a reader meets it: rounding, mending, date, supplier, and
+    what the self-checks find implausible."""
     notes: dict[int, list[str]] = {}  # row position -> notes; only the few rows that have any
     for k in rounded:
         notes[k] = ["amount rounded to the penny"]
@@ -228,6 +262,9 @@ def _row_warnings(tables: list[Table], rounded: list[int], dates: Distinct, date
         notes.setdefault(k, []).append("date blank" if not d else f"date not published (cell reads {d!r})")
     for k in blank_suppliers:
         notes.setdefault(k, []).append("supplier blank")
+    for flag, rows in implausible.items():
+        for k in rows:
+            notes.setdefault(k, []).append(flag)
     n = len(dates.index)
     if not notes:
         return nothing(n)

@@ -1,6 +1,7 @@
 """Find the header row of a spend table and map its columns to canonical names.
 
-The synonyms live in `spend/data/header_synonyms.csv`; nothing here knows a publisher.
+The synonyms live in `spend/data/header_synonyms.csv`; nothing here knows a publisher. A column the synonyms
+do not name is kept, not refused: the parser carries it to the store as an extra field.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from spend.core.errors import AmbiguousHeader, SummaryNotTransactions, UnknownHeader
+from spend.core.errors import AmbiguousHeader, SummaryNotTransactions
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Pivot-table exports label their value columns like this (Excel's "Sum of <field>").
-_PIVOT = re.compile(r"^(sum|count|average|max|min) of |^row labels$|^grand total$")
+# Excel's pivot-table labels: "Sum of <field>" (the field one of a spend table's columns), "Row Labels", and
+# "Grand Total" beside other cells.
+_PIVOT_VALUE = re.compile(r"^(sum|count|average|max|min) of (?P<field>.+)$")
+_PIVOT_LABEL = re.compile(r"^(row labels|grand total)$")
 REQUIRED = ("supplier_name_raw", "amount_gbp")
 HEADER_SEARCH_ROWS = 40  # Lambeth puts nine preamble lines above the header
 
@@ -46,7 +50,8 @@ class HeaderMatch:
 
     cells: list[str]
     mapping: dict[int, str] = field(default_factory=dict)
-    unknown: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)  # columns kept as extra fields
+    notes: list[str] = field(default_factory=list)  # what was decided about them, for the file report
 
     @property
     def score(self) -> int:
@@ -63,6 +68,17 @@ class HeaderMatch:
         """canonical -> header as published, for the parse report."""
         return {name: self.cells[i].strip() for i, name in self.mapping.items()}
 
+    def extras(self) -> dict[int, str]:
+        """column index -> header as published, for the columns no canonical name is given."""
+        return {j: self.cells[j].strip() for j in self.unknown}
+
+
+@lru_cache(maxsize=1)
+def _unspaced() -> dict[str, str]:
+    """The synonyms with spaces taken out: a header cell that wrapped in the middle of a word
+    ('Transactio' / 'n Number') still names its column."""
+    return {key.replace(" ", ""): name for key, name in synonyms().items()}
+
 
 def match_header(cells: list[str]) -> HeaderMatch:
     table = synonyms()
@@ -71,22 +87,34 @@ def match_header(cells: list[str]) -> HeaderMatch:
         key = normalise_header(cell)
         if not key:
             continue
-        if key in table:
-            m.mapping[i] = table[key]
+        name = table.get(key) or _unspaced().get(key.replace(" ", ""))
+        if name:
+            m.mapping[i] = name
         else:
             m.unknown.append(i)
     return m
 
 
 def is_pivot_row(cells: list[str]) -> bool:
-    return any(_PIVOT.search(normalise_header(c)) for c in cells if c)
+    """A pivot table's labels: 'Sum of Invoice Nett Amount' (a value field named after a spend column), or
+    'Row Labels' / 'Grand Total' in a row of several cells. A title such as 'Count of invoices over £500 by
+    supplier' is not one."""
+    keys = [normalise_header(c) for c in cells if c and c.strip()]
+    for key in keys:
+        m = _PIVOT_VALUE.match(key)
+        if m and m.group("field") in synonyms():
+            return True
+    return len(keys) > 1 and any(_PIVOT_LABEL.match(k) for k in keys)
 
 
 def find_header(rows: list[list[str]], source: str, locate) -> tuple[int, HeaderMatch] | None:
     """Return (row index, match) of the best header in the first rows, or None.
 
-    Raises `SummaryNotTransactions` for pivot-table exports, `UnknownHeader` when the header has
-    columns the synonyms file does not know, `AmbiguousHeader` when two columns mean one thing.
+    A header needs a supplier, an amount and a date column, and three known column names in all. Columns the
+    synonyms file does not know are kept (`HeaderMatch.unknown`: the parser carries them as extra fields).
+    Two columns that mean one thing: for a column a payment needs (supplier, amount, date) the one whose
+    values fit it is chosen when the values decide, else `AmbiguousHeader`; for any other, the first is used
+    and the others are kept as extra fields. Raises `SummaryNotTransactions` for pivot-table exports.
     """
     best: tuple[int, HeaderMatch] | None = None
     table = synonyms()
@@ -106,18 +134,58 @@ def find_header(rows: list[list[str]], source: str, locate) -> tuple[int, Header
     if best is None:
         return None
     i, m = best
-    if m.unknown:
-        raise UnknownHeader(source, [m.cells[j].strip() for j in m.unknown], locator=locate(i))
-    seen: dict[str, int] = {}
+    by_name: dict[str, list[int]] = {}
     for j, name in sorted(m.mapping.items()):
-        if name in seen:
+        by_name.setdefault(name, []).append(j)
+    for name, columns in by_name.items():
+        if len(columns) < 2:
+            continue
+        keep = _fitting_column(name, columns, rows[i + 1:i + 1 + _SAMPLE_ROWS]) if name in NEEDED else columns[0]
+        if keep is None:
             raise AmbiguousHeader(
-                source,
-                f"columns {m.cells[seen[name]].strip()!r} and {m.cells[j].strip()!r} both mean {name}",
-                locator=locate(i),
-            )
-        seen[name] = j
+                source, f"columns {' and '.join(repr(m.cells[j].strip()) for j in columns)} all mean {name}, and "
+                        "their values do not say which is meant", locator=locate(i))
+        for j in columns:
+            if j != keep:
+                del m.mapping[j]
+                m.unknown.append(j)
+                m.notes.append(f"{m.cells[j].strip()!r} kept as an extra field: {m.cells[keep].strip()!r} is the "
+                               f"{name} column")
+    m.unknown.sort()
     if "payment_date" not in m.canonical:
         raise SummaryNotTransactions(source, "the table has no date column, so it is not a list of payments",
                                      locator=locate(i))
     return best
+
+
+# The columns a payment needs, and how many of a column's first values are looked at to choose between
+# two columns that claim one of them.
+NEEDED = ("supplier_name_raw", "amount_gbp", "payment_date")
+_SAMPLE_ROWS = 200
+
+
+def _fitting_column(name: str, columns: list[int], sample: list[list[str]]) -> int | None:
+    """Of several columns claiming `name`, the one whose values fit it: most of its non-blank values read as
+    dates (or amounts, or names with letters) while the others' do not. None when the values do not decide."""
+    from spend.parse.amounts import AmountError, parse_amount_pence
+    from spend.parse.dates import looks_like_date
+
+    def fits(value: str) -> bool:
+        if name == "payment_date":
+            return looks_like_date(value)
+        if name == "amount_gbp":
+            try:
+                parse_amount_pence(value)
+                return True
+            except AmountError:
+                return False
+        return any(ch.isalpha() for ch in value)
+
+    shares = []
+    for j in columns:
+        values = [r[j].strip() for r in sample if j < len(r) and r[j].strip()]
+        shares.append(sum(map(fits, values)) / len(values) if values else 0.0)
+    ranked = sorted(range(len(columns)), key=lambda k: -shares[k])
+    if shares[ranked[0]] >= 0.9 and all(shares[k] <= 0.1 for k in ranked[1:]):
+        return columns[ranked[0]]
+    return None

@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import openpyxl
 import xlrd
@@ -28,25 +28,31 @@ class RawRow:
     cells: list[str]
     locator: str
     nondata: str | None = None  # set by a reader that already knows (e.g. a PDF header's second line)
+    reject: str | None = None  # set by a reader that cannot place the row (e.g. a PDF page whose columns it cannot settle)
 
 
 class Sheet:
     """One table of text cells: `cells[i]` are row i's cells and `locators[i]` says where the row is in the
-    file; `nondata` maps a row to a reason when the reader already knows it is not data.
+    file; `nondata` maps a row to a reason when the reader already knows it is not data, `rejected` to a
+    reason when the reader could not place it; `number_cells` holds (row, column) of spreadsheet number cells
+    written with digits past the penny (rounded by the parser, not refused as text would be).
 
     Parallel lists rather than one object per row: on a 13,000-line CSV, building a row object per line
     took half as long as tokenising the file. `Sheet(name, raw_rows)` builds one from `RawRow`s.
     """
 
     def __init__(self, name: str | None, rows: Iterable[RawRow] = (), *,
-                 cells: list[list[str]] | None = None, locators: list[str] | None = None):
+                 cells: list[list[str]] | None = None, locators: list[str] | None = None,
+                 number_cells: set[tuple[int, int]] | None = None):
         self.name = name
+        self.number_cells = number_cells or set()
         if cells is None:
             rows = list(rows)
             cells, locators = [r.cells for r in rows], [r.locator for r in rows]
             self.nondata = {i: r.nondata for i, r in enumerate(rows) if r.nondata}
+            self.rejected = {i: r.reject for i, r in enumerate(rows) if r.reject}
         else:
-            self.nondata = {}
+            self.nondata, self.rejected = {}, {}
         if len(cells) != len(locators):
             raise ValueError("a sheet needs one locator per row")
         self.cells: list[list[str]] = cells
@@ -58,6 +64,7 @@ class RawFile:
     format: str
     sheets: list[Sheet]
     encoding: str | None = None
+    layout: list[str] = field(default_factory=list)  # how the reader read the file (PDF: each page's columns)
 
 
 def excel_cell_text(value) -> str:
@@ -80,6 +87,18 @@ def excel_cell_text(value) -> str:
         text = repr(round(value, 6))
         return text[:-2] if text.endswith(".0") else text
     return str(value)
+
+
+def _row_text(values, i: int, numbers: set[tuple[int, int]]) -> list[str]:
+    """A spreadsheet row as text cells, noting in `numbers` the number cells written with digits past the
+    penny (a computed amount such as 57337.739459: the parser rounds these, where it refuses such text)."""
+    out = []
+    for j, v in enumerate(values):
+        text = excel_cell_text(v)
+        if isinstance(v, float) and "." in text and len(text) - text.index(".") > 3 and "e" not in text:
+            numbers.add((i, j))
+        out.append(text)
+    return out
 
 
 def _pick_delimiter(text: str) -> str:
@@ -127,9 +146,10 @@ def read_xlsx(data: bytes, source: str) -> RawFile:
     sheets = []
     try:
         for ws in wb.worksheets:
-            cells = [[excel_cell_text(v) for v in values] for values in ws.iter_rows(values_only=True)]
+            numbers: set[tuple[int, int]] = set()
+            cells = [_row_text(values, i, numbers) for i, values in enumerate(ws.iter_rows(values_only=True))]
             locators = [f"sheet {ws.title!r} row {n}" for n in range(1, len(cells) + 1)]
-            sheets.append(Sheet(ws.title, cells=cells, locators=locators))
+            sheets.append(Sheet(ws.title, cells=cells, locators=locators, number_cells=numbers))
     except Exception as e:
         raise CorruptFile(source, f"the XLSX is damaged ({type(e).__name__}: {e})") from None
     finally:
@@ -145,16 +165,17 @@ def read_xls(data: bytes, source: str) -> RawFile:
     sheets = []
     for sh in book.sheets():
         rows = []
+        numbers: set[tuple[int, int]] = set()
         for r in range(sh.nrows):
-            cells = []
+            values = []
             for c in sh.row(r):
                 if c.ctype == xlrd.XL_CELL_DATE:
-                    cells.append(excel_cell_text(xlrd.xldate_as_datetime(c.value, book.datemode)))
+                    values.append(xlrd.xldate_as_datetime(c.value, book.datemode))
                 elif c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                    cells.append("")
+                    values.append(None)
                 else:
-                    cells.append(excel_cell_text(c.value))
-            rows.append(cells)
+                    values.append(c.value)
+            rows.append(_row_text(values, r, numbers))
         locators = [f"sheet {sh.name!r} row {n}" for n in range(1, len(rows) + 1)]
-        sheets.append(Sheet(sh.name, cells=rows, locators=locators))
+        sheets.append(Sheet(sh.name, cells=rows, locators=locators, number_cells=numbers))
     return RawFile("xls", sheets)

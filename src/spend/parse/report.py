@@ -13,6 +13,29 @@ from spend.core import schema
 from spend.core.money import format_pence
 
 
+@dataclass(frozen=True)
+class Check:
+    """A figure the file prints about itself (a totals row, a figure above the table) against what its
+    lines add up to. `computed_pence` is None until known (a figure above the table is checked against the
+    file's total once every row is read)."""
+
+    what: str
+    locator: str
+    printed_pence: int
+    computed_pence: int | None
+
+    @property
+    def matches(self) -> bool:
+        return self.printed_pence == self.computed_pence
+
+    def describe(self) -> str:
+        printed, computed = format_pence(self.printed_pence), format_pence(self.computed_pence or 0)
+        if self.matches:
+            return f"{self.what} at {self.locator}: {printed} equals the sum of the lines it covers"
+        return (f"{self.what} at {self.locator}: {printed} is not the sum of the lines it covers ({computed}; "
+                f"difference {format_pence(self.printed_pence - (self.computed_pence or 0))})")
+
+
 @dataclass
 class FileReport:
     """What happened to every row of one file."""
@@ -32,6 +55,9 @@ class FileReport:
     rejected: Counter = field(default_factory=Counter)  # reason (without the value) -> count
     warnings: Counter = field(default_factory=Counter)
     total_pence: int = 0
+    extra_columns: list[str] = field(default_factory=list)  # published headers kept as extra fields
+    checks: list[Check] = field(default_factory=list)  # figures the file prints about itself, checked
+    notes: list[str] = field(default_factory=list)  # what the parser decided about the file as a whole
 
     @property
     def balanced(self) -> bool:
@@ -65,6 +91,10 @@ def print_summary(reports, failures=(), out: TextIO = sys.stdout, verbose: bool 
                 notes.append("kept with warnings: " + ", ".join(f"{k} ×{v}" for k, v in r.warnings.most_common()))
             if not r.publisher:
                 notes.append("no publisher: the file has no Entity column; pass --publisher")
+            if r.extra_columns:
+                notes.append("kept as extra fields: " + ", ".join(repr(c) for c in r.extra_columns))
+            notes += r.notes
+            notes += [c.describe() for c in r.checks if not c.matches]
             for n in notes:
                 print(f"    {n}", file=out)
         for i, v in enumerate((r.rows_read, r.rows_kept, r.rows_rejected, r.rows_nondata, r.total_pence)):

@@ -6,22 +6,25 @@ with its reason, or non-data with its reason.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from spend.core.errors import NoTableFound
-from spend.parse.amounts import AmountError
+from spend.core.money import format_pence, pence_to_decimal
+from spend.parse.amounts import AmountError, round_number_text
 from spend.parse.columns import Distinct, cell_array, every, read_amount
 from spend.parse.headers import match_header, normalise_header
 from spend.parse.readers import Sheet
-from spend.parse.report import FileReport
+from spend.parse.report import Check, FileReport
 
 
-_TOTAL = re.compile(r"^(grand )?totals?\b|^sub ?totals?\b")
 
 
 @dataclass
@@ -39,6 +42,7 @@ class Table:
     # (see `cell_array`), and columns factorised (canonical name -> Distinct).
     cell_array: pa.Array | None = field(default=None, repr=False)
     factorised: dict[str, Distinct] = field(default_factory=dict, repr=False)
+    extras: dict[int, str] = field(default_factory=dict)  # column index -> header, for columns kept as extra fields
 
     def keep_only(self, kept: list[int]) -> None:
         self.kept, self.cell_array, self.factorised = kept, None, {}
@@ -47,11 +51,26 @@ class Table:
         """One canonical column of the payment rows, cells as published ("" if the table has no such column)."""
         if name in self.factorised:
             return self.factorised[name].cells
-        j = next((j for j, c in self.mapping.items() if c == name), None)
+        return self.column_at(next((j for j, c in self.mapping.items() if c == name), None))
+
+    def column_at(self, j: int | None) -> pa.Array:
+        """Column `j` of the payment rows, cells as published (blanks when None)."""
         if self.cell_array is None:
             rows, kept = self.sheet.cells, self.kept
             self.cell_array = cell_array([self.mended[i][0] if i in self.mended else rows[i] for i in kept])
         return every(self.cell_array, j, self.ncols)
+
+    def extra_fields(self) -> list[str | None]:
+        """Each payment row's extra fields as a JSON object {header as published: value}; None when blank."""
+        if not self.extras:
+            return [None] * len(self.kept)
+        names = list(self.extras.values())
+        columns = [self.column_at(j).to_pylist() for j in self.extras]
+        out = []
+        for values in zip(*columns):
+            fields = {name: v.strip() for name, v in zip(names, values) if v and v.strip()}
+            out.append(json.dumps(fields, ensure_ascii=False) if fields else None)
+        return out
 
     def locators(self) -> list[str]:
         locators, kept = self.sheet.locators, self.kept
@@ -97,17 +116,19 @@ def nondata(report: FileReport, reason: str) -> None:
 def read_table(sheet: Sheet, h: int, mapping: dict[int, str], report: FileReport, rejects: list[dict]) -> Table:
     rows = sheet.cells
     for i in range(h):
-        nondata(report, "blank row" if not any(c.strip() for c in rows[i]) else "title or notes above the header")
+        _above_the_header(sheet, i, report, rejects)
     nondata(report, "header")
     t = _TableShape(rows[h], mapping)
     body = range(h + 1, len(rows))
-    # An ordinary row has as many cells as the header, a readable amount and a date or a transaction
-    # number: none of the row-wise rules below can apply to it, so it is a payment. Decide those by column.
+    # An ordinary row has as many cells as the header, a readable amount, a date or a transaction number, and
+    # no totals label: none of the row-wise rules below can apply to it, so it is a payment. Decide those by
+    # column.
     lengths = list(map(len, rows[h + 1:]))
-    if not sheet.nondata and lengths.count(t.ncols) == len(lengths):
+    if not sheet.nondata and not sheet.rejected and lengths.count(t.ncols) == len(lengths):
         candidates, candidate_rows = body, rows[h + 1:]
     else:
-        candidates = [i for i, n in zip(body, lengths) if n == t.ncols and i not in sheet.nondata]
+        candidates = [i for i, n in zip(body, lengths)
+                      if n == t.ncols and i not in sheet.nondata and i not in sheet.rejected]
         candidate_rows = [rows[i] for i in candidates]
     cells = cell_array(candidate_rows)
     amounts = Distinct(every(cells, t.amount_at, t.ncols))
@@ -116,29 +137,38 @@ def read_table(sheet: Sheet, h: int, mapping: dict[int, str], report: FileReport
     undated = dates.rows_where([not d.strip() for d in dates.values])
     if undated and t.txn_at is not None:
         undated = [k for k in undated if not candidate_rows[k][t.txn_at].strip()]
-    if unreadable or undated:
-        odd_candidates = set(unreadable).union(undated)
+    labelled = (np.flatnonzero(pc.match_substring_regex(cells, _TOTAL_CELL, ignore_case=True).to_numpy(
+        zero_copy_only=False)) // t.ncols).tolist() if len(cells) else []
+    if unreadable or undated or labelled:
+        odd_candidates = set(unreadable).union(undated, labelled)
         ordinary = [i for k, i in enumerate(candidates) if k not in odd_candidates]
     else:
         ordinary = candidates
     if len(ordinary) == len(body):  # every row is a payment: keep the work done for finishing the payments
         return Table(sheet, mapping, t.ncols, ordinary, {}, cells, {"amount_gbp": amounts, "payment_date": dates})
-    # The other rows, one at a time and in order. A bare amount under the table is a grand total when it
-    # equals the sum of the payments above it, so keep that running sum.
+    # The other rows, one at a time and in order. A totals row is not a payment when it equals the sum of the
+    # lines above it (the payments, or every printed line with a readable amount; since the start, or since
+    # the last totals row), so keep those running sums.
     odd = sorted(set(body).difference(ordinary))
     pence_above = [0, *accumulate(read_amount(rows[i][t.amount_at])[0] for i in ordinary)]
     kept_odd: list[int] = []
     mended: dict[int, tuple[list[str], list[str]]] = {}
-    odd_total = 0
+    kept_total = printed_total = 0
+    section_start = (0, 0)
     for i in odd:
-        running = pence_above[bisect_left(ordinary, i)] + odd_total
-        outcome = _read_odd_row(sheet, i, t, running, report, rejects)
-        if outcome is not None:
-            cells, notes, pence = outcome
+        above = pence_above[bisect_left(ordinary, i)]
+        running = (above + kept_total, above + printed_total)
+        sums = {*running, running[0] - section_start[0], running[1] - section_start[1]}
+        kind, cells, notes, pence = _read_odd_row(sheet, i, t, running[1], sums, report, rejects)
+        if kind == _PAYMENT:
             kept_odd.append(i)
-            odd_total += pence
+            kept_total += pence
             if cells is not rows[i] or notes:
                 mended[i] = (cells, notes)
+        if kind in (_PAYMENT, _PRINTED_LINE):
+            printed_total += pence
+        elif kind == _TOTAL_ROW:
+            section_start = running
     kept = sorted([*ordinary, *kept_odd]) if kept_odd else list(ordinary)
     return Table(sheet, mapping, t.ncols, kept, mended)
 
@@ -153,66 +183,126 @@ class _TableShape:
         self.amount_at, self.date_at = self.col["amount_gbp"], self.col.get("payment_date")
         self.txn_at, self.supplier_at = self.col.get("transaction_id"), self.col["supplier_name_raw"]
 
+    def cell(self, cells: list[str], at: int | None) -> str:
+        return cells[at].strip() if at is not None and at < len(cells) else ""
 
-def _read_odd_row(sheet: Sheet, i: int, t: _TableShape, running: int, report: FileReport,
-                  rejects: list[dict]) -> tuple[list[str], list[str], int] | None:
-    """Judge one row that is not ordinary. Returns (cells, notes, pence) for a payment; otherwise counts the
-    row as non-data or rejects it, and returns None."""
+
+# What became of an odd row: a payment; a printed line that is not kept but whose amount a printed total
+# covers (rejected with a readable amount); a totals row; or nothing to count (non-data, unreadable).
+_PAYMENT, _PRINTED_LINE, _TOTAL_ROW, _NOTHING = "payment", "printed line", "totals row", "nothing"
+# A totals label: 'Total', 'Totals', 'Grand total', 'Sub-total', 'Total for ...', 'Sum', 'Sum:'.
+_TOTAL = re.compile(r"^(grand |sub ?)?totals?\b|^sum\b")
+_TOTAL_CELL = r"^\s*((grand\s+|sub[\s-]?)?totals?|sum)\b"
+
+
+def _read_odd_row(sheet: Sheet, i: int, t: _TableShape, running: int, sums: set[int], report: FileReport,
+                  rejects: list[dict]) -> tuple[str, list[str] | None, list[str], int]:
+    """Judge one row that is not ordinary: (what it is, its cells and notes if it is a payment, its pence).
+
+    Non-data is recognised, never the default: a blank row, a repeated header, a note (one cell of text
+    that is not a payment written in one cell), a totals row that equals the sum of the printed lines above
+    it. Anything else without a readable amount, supplier or date is rejected with its reason."""
     if i in sheet.nondata:
         nondata(report, sheet.nondata[i])
-        return None
+        return _NOTHING, None, [], 0
+    if i in sheet.rejected:
+        reject(rejects, report, sheet, i, sheet.rejected[i])
+        return _NOTHING, None, [], 0
     cells = sheet.cells[i]
     if len(cells) == t.ncols - 1:
         cells, notes = _unglue_date_amount(cells, t.ncols, t.col)
     else:
         notes = []
-    amount = cells[t.amount_at] if t.amount_at < len(cells) else ""
-    parsed = read_amount(amount)
+    parsed = read_amount(t.cell(cells, t.amount_at))
+    if isinstance(parsed, AmountError) and (i, t.amount_at) in sheet.number_cells:
+        parsed, cells, notes = _spreadsheet_number(cells, t.amount_at, notes)
+    date, txn, supplier = t.cell(cells, t.date_at), t.cell(cells, t.txn_at), t.cell(cells, t.supplier_at)
+    labelled = not date and any(_TOTAL.match(normalise_header(c)) for c in cells if c) and (
+        not supplier or _TOTAL.match(normalise_header(supplier)))
     if isinstance(parsed, AmountError):
-        reason = _classify_unreadable(cells, t.header_key, t.ncols, t.date_at, t.txn_at)
+        reason = "totals label without an amount" if labelled else _classify_unreadable(cells, t.header_key, t.ncols)
         if reason:
             nondata(report, reason)
         else:
             reject(rejects, report, sheet, i, str(parsed))
-        return None
-    date = cells[t.date_at].strip() if t.date_at is not None and t.date_at < len(cells) else ""
-    txn = cells[t.txn_at].strip() if t.txn_at is not None and t.txn_at < len(cells) else ""
-    if not date and not txn and any(_TOTAL.match(normalise_header(c)) for c in cells if c):
-        nondata(report, "totals row")
-        return None
-    supplier = cells[t.supplier_at].strip() if t.supplier_at < len(cells) else ""
+        return _NOTHING, None, [], 0
     pence = parsed[0]
-    if not date and not txn and not supplier:
-        # Barts Health's December 2020 XLS ends with a bare £60,110,413.54 under the amounts.
-        if pence == running:
+    if labelled or (not date and not txn and not supplier):
+        # A labelled totals row, or a bare amount under the table (Barts Health's December 2020 XLS ends
+        # with a bare £60,110,413.54 under the amounts).
+        equal = pence in sums
+        if labelled or equal:  # a bare amount that adds up to nothing is no claim to check, only a reject
+            report.checks.append(Check("totals row", sheet.locators[i], pence, pence if equal else running))
+        if equal:
             nondata(report, "totals row (equals the sum of the rows above)")
-        else:
-            reject(rejects, report, sheet, i, "an amount with no supplier, date or transaction number")
-        return None
+            return _TOTAL_ROW, None, [], pence
+        reason = (f"a totals row that is not the sum of the printed lines above it ({format_pence(running)})"
+                  if labelled else "an amount with no supplier, date or transaction number")
+        reject(rejects, report, sheet, i, reason)
+        return _NOTHING, None, [], 0
     if len(cells) > t.ncols:
         if any(c.strip() for c in cells[t.ncols:]):
             reject(rejects, report, sheet, i, f"row has {len(cells)} cells but the header has {t.ncols} columns")
-            return None
+            return _PRINTED_LINE, None, [], pence
         cells = cells[:t.ncols]  # blank cells past the header's last column
     elif len(cells) < t.ncols:  # cells missing at the end read as blank
         cells = [*cells, *[""] * (t.ncols - len(cells))]
-    return cells, notes, pence
+    return _PAYMENT, cells, notes, pence
 
 
-def _classify_unreadable(cells: list[str], header_key: list[str], ncols: int, date_at, txn_at) -> str | None:
+def _spreadsheet_number(cells: list[str], at: int, notes: list[str]):
+    """A spreadsheet number cell with digits past the penny: rounded to the penny, and the row says so."""
+    try:
+        pence, _ = round_number_text(cells[at])
+    except AmountError as e:
+        return e, cells, notes
+    fixed = list(cells)
+    fixed[at] = format_pence(pence)
+    return ((pence, True, pence_to_decimal(pence)), fixed,
+            [*notes, f"amount rounded to the penny (the spreadsheet holds {cells[at].strip()})"])
+
+
+def _classify_unreadable(cells: list[str], header_key: list[str], ncols: int) -> str | None:
     """Why a row without a readable amount is not a payment, or None if it should be rejected."""
     filled = [c for c in cells if c and c.strip()]
     if not filled:
         return "blank row"
     if [normalise_header(c) for c in cells[:ncols]] == header_key or match_header(cells).looks_like_header():
         return "repeated header"
-    date = cells[date_at].strip() if date_at is not None and date_at < len(cells) else ""
-    txn = cells[txn_at].strip() if txn_at is not None and txn_at < len(cells) else ""
-    if not date and not txn and any(_TOTAL.match(normalise_header(c)) for c in filled):
-        return "totals row"
-    if len(filled) == 1:
+    if len(filled) == 1 and not payment_like(filled[0]):
         return "note line"
     return None
+
+
+_DATE_TOKEN = re.compile(r"(?<![\d/.-])(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}[- ][A-Za-z]{3,9}[- ]\d{2,4})(?![\d/])")
+_FIGURE_TOKEN = re.compile(r"(?<![\d,.])\(?-?£?\d{1,3}(,\d{3})*\.\d{2}\)?(?![\d,.])")
+
+
+def payment_like(text: str) -> bool:
+    """Text that reads as a payment written out in one cell: a date, an amount with pence, and a name."""
+    return bool(_DATE_TOKEN.search(text) and _FIGURE_TOKEN.search(text) and re.search(r"[A-Za-z]{3}", text))
+
+
+def _above_the_header(sheet: Sheet, i: int, report: FileReport, rejects: list[dict]) -> None:
+    """A row above the header: blank, or the title and notes (a figure printed there is kept to be checked
+    against the payments' total); a row that reads as a payment cannot be placed in the table's columns."""
+    cells = sheet.cells[i]
+    if i in sheet.rejected:
+        reject(rejects, report, sheet, i, sheet.rejected[i])
+        return
+    if not any(c.strip() for c in cells):
+        nondata(report, "blank row")
+        return
+    if i not in sheet.nondata and sum(1 for c in cells if c.strip()) >= 3 and payment_like(" ".join(cells)):
+        reject(rejects, report, sheet, i, "a row that reads as a payment above the table's header")
+        return
+    for c in cells:
+        if _FIGURE_TOKEN.fullmatch(c.strip()):
+            parsed = read_amount(c)
+            if not isinstance(parsed, AmountError):
+                report.checks.append(Check("figure above the table", sheet.locators[i], parsed[0], None))
+    nondata(report, sheet.nondata.get(i, "title or notes above the header"))
+
 
 _GLUED = re.compile(r"^\s*(\d{1,2}/\d{1,2}/\d{4})(-?\(?£?[\d,]*\.?\d+\)?)\s*$")
 

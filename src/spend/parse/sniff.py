@@ -7,6 +7,7 @@ changing from one month to the next, so each file is decided on its own.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -26,20 +27,25 @@ def detect_format(data: bytes, source: str | Path) -> str:
     """Return 'pdf', 'xlsx', 'xls' or 'csv', or raise a typed error saying what the bytes are."""
     if not data or not data.strip():
         raise EmptyFile(source, "the file is empty")
-    if data.startswith(b"%PDF"):
+    if data.startswith(b"%PDF") or data[:1024].lstrip().startswith(b"%PDF"):
+        # PDF readers accept bytes before the header (the format allows them in the first 1,024); some
+        # publishers' files start with a newline.
         return PDF
     if data.startswith(_OLE2):
         return XLS
     if data.startswith(b"PK\x03\x04"):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile as e:
-            raise CorruptFile(source, f"a damaged or truncated zip/XLSX file ({e})") from None
+        except (zipfile.BadZipFile, NotImplementedError, UnicodeDecodeError, ValueError, EOFError) as e:
+            # zipfile raises several kinds for a damaged directory (an unknown version, a mangled name)
+            raise CorruptFile(source, f"a damaged or truncated zip/XLSX file ({type(e).__name__}: {e})") from None
         if "xl/workbook.xml" in names:
             return XLSX
         if "content.xml" in names:
             raise NotASpendFile(source, "an OpenDocument spreadsheet (.ods); save it as XLSX or CSV")
         raise NotASpendFile(source, "a zip archive that is not a spreadsheet")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return CSV  # text saved as UTF-16 (Excel's "Unicode text"): decode_text reads it by its byte-order mark
     head = data[:4096].lstrip(b"\xef\xbb\xbf")
     if _HTML.match(head) or b"<html" in head[:1024].lower():
         title = _TITLE.search(data[:20000])
@@ -53,9 +59,18 @@ def detect_format(data: bytes, source: str | Path) -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode a text file; return (text, encoding name). UTF-8 first, then cp1252, then latin-1."""
+    """Decode a text file; return (text, encoding name). A byte-order mark decides (UTF-8, UTF-16); else
+    UTF-8 first, then cp1252, then latin-1."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError:
+            data = data[3:]  # a UTF-8 mark on text in another encoding: decide by the rules below
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: the rules below
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
