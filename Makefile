@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 REALDATA ?= $(abspath ../shared/realdata)
 export SPEND_REALDATA := $(REALDATA)
+REALDATA_MORE ?= $(abspath ../shared/realdata-more)
+export SPEND_REALDATA_MORE := $(REALDATA_MORE)
 
 .PHONY: setup demo test test-quick bench clean
 

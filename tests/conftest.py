@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from spend.core.config import realdata_dir
+from spend.core.config import realdata_dir, realdata_more_dir
 
 
 def pytest_configure(config):
-    root = realdata_dir()
-    if not (root / "README.md").is_file():
-        raise pytest.UsageError(
-            f"the real-data corpus is missing at {root}; put ../shared/realdata beside the checkout "
-            "or set SPEND_REALDATA (tests fail rather than skip without it)"
-        )
+    for root, shared, variable in ((realdata_dir(), "realdata", "SPEND_REALDATA"),
+                                   (realdata_more_dir(), "realdata-more", "SPEND_REALDATA_MORE")):
+        if not (root / "README.md").is_file():
+            raise pytest.UsageError(
+                f"the real-data corpus is missing at {root}; put ../shared/{shared} beside the checkout "
+                f"or set {variable} (tests fail rather than skip without it)"
+            )
 
 
 # Fixtures that build a store or parse the whole corpus (seconds each), with the module defining them (None: this
@@ -39,6 +40,11 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     return realdata_dir()
+
+
+@pytest.fixture(scope="session")
+def realdata_more() -> Path:
+    return realdata_more_dir()
 
 
 @pytest.fixture(scope="session")

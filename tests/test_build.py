@@ -351,3 +351,19 @@ def test_supplier_report_reads_the_store_by_default(store, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "OPTUM HEALTH SOLUTIONS (UK) LTD  £276,000.00  8 payments" in out
     assert "[group: Optum / UnitedHealth]" in out and "[group: nan]" not in out and "[nan]" not in out
+
+
+def test_self_check_findings_reach_the_files_table_and_the_status(tmp_path, capsys):
+    council = tmp_path / "raw" / "spend" / "example-council"
+    row = "Local government,Example Council,{},Rent,Housing,ACME LTD,{},{}"
+    path = _file_with_record(council, "2019-09", [row.format("12/09/2019", "T100", "1000.00"),
+                                                  row.format("13/09/2019", "T101", "2000000000.00"),  # £2bn
+                                                  "Total,,,,,,,1500.00"])  # not the sum of the lines
+    build_store(tmp_path, publishers=PUBLISHERS, workers=1)
+    files = pd.read_parquet(tmp_path / "clean" / "files.parquet")
+    warnings = files.loc[0, "warnings"]
+    assert "totals row at line 4: 1500.00 is not the sum of the lines it covers (2000001000.00;" in warnings
+    assert "1 row(s) flagged implausible: a single payment over £1bn" in warnings
+    status = store_status(tmp_path)
+    assert status.publishers.loc[0, "warned"] == 1
+    assert list(status.warned["source_file"]) == [path.relative_to(tmp_path / "raw").as_posix()]

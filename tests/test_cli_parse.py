@@ -60,3 +60,29 @@ def test_every_command_help_shows_an_example(capsys):
             build_parser().parse_args([*argv, "--help"])
         text = capsys.readouterr().out
         assert f"spend {' '.join(argv)} " in text.split("usage:", 1)[1].split("\n", 1)[1], argv
+
+
+def test_explain_says_what_was_decided_and_why(realdata_more, capsys):
+    ncl = realdata_more / "nhs-london-2020-21/NCL/NCL 04 - July.pdf"
+    impc = realdata_more / "nhs-london-2020-21/IMPC/IMPC 01 - April.csv"
+    assert main(["parse", "--explain", str(ncl), str(impc)]) == 0
+    out = capsys.readouterr().out
+    first, second = out.split("\n\nfile ")
+    assert "pages 1-13: columns from ruling lines: 'Date' -58.2, 'Expense Type' 58.2-151.4," in first
+    assert "'AP Amount (£)' 427.3-471.1, 'VAT registration number' 471.1-515.0" in first
+    assert "  column    'VAT registration number' -> vat_number" in first
+    assert "month-first for a/b/yyyy dates: '7/31/2020' (its second part is over 12)" in first
+    assert "rows        1,880 read = 1,850 kept + 0 rejected + 30 non-data; total 185461552.93" in first
+    assert ("  as read   page 1 line 6: 7/31/2020 | Hcare Srv Rec NHS Trust-Non Contract | NCAS/OATS | LEWISHAM & "
+            "GREENWICH NHS TRUST | 32974222 | 39,794.88 | 654928206 | 8503262") in first
+    assert "non-data        12 x repeated header" in first
+    assert "  column    'Expenses Area' -> expense_area" in second
+    assert "day-first for a/b/yyyy dates: '14/04/2020'" in second
+
+
+def test_explain_says_why_a_file_is_refused(realdata, capsys):
+    pivot = realdata / "councils/lambeth/2011-01-payments.csv"
+    assert main(["parse", "--explain", str(pivot)]) == 1
+    out = capsys.readouterr().out
+    assert f"file        {pivot}" in out
+    assert "refused     SummaryNotTransactions: a pivot-table summary (totals by supplier)" in out and "(line 1)" in out

@@ -2,7 +2,8 @@
 
 The pins were taken from the table definitions as they stood before the fields were declared once each; a
 change to a column's name, order, type or nullability has to change this file too, on purpose (since then:
-`extra_fields`, the columns a publisher prints that have no canonical name, kept as JSON).
+`extra_fields`, the columns a publisher prints that have no canonical name, kept as JSON; the files table's
+`warnings`, what each file's self-checks found).
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ PINNED = {
         total_gbp decimal128(18, 2)
         first_payment_date date32[day]
         last_payment_date date32[day]
+        warnings string
     """,
     "SUPPLIER_FIELDS": """
         supplier_id string

@@ -20,6 +20,7 @@ from spend.parse.headers import (
     HEADER_SEARCH_ROWS,
     REQUIRED,
     find_header,
+    infer_header,
     is_pivot_row,
     match_header,
     normalise_header,
@@ -306,3 +307,42 @@ def test_rows_without_a_header_give_none(realdata):
     rows, locate = first_sheet(realdata, "catalogue/publishers.csv")  # a real CSV that is not a spend table
     assert find_header(rows, "publishers.csv", locate) is None
     assert find_header([], "empty.csv", by_line) is None
+
+
+# --- a header whose labels name nothing needed: columns read from their values ---------------------------
+
+
+def _labelled(header: list[str], rows: list[list[str]]) -> list[list[str]]:
+    return [header, *rows]
+
+
+SPEND_ROWS = [["03/04/2020", "Consultancy", "ACME CONSULTING LTD", "1001", "12,500.00"],
+              ["13/04/2020", "Consultancy", "BETA PARTNERS LLP", "1002", "30,000.50"],
+              ["14/04/2020", "Estates", "GAMMA BUILD LTD", "1003", "1,200.00"],
+              ["20/04/2020", "Estates", "GAMMA BUILD LTD", "1004", "(250.00)"],
+              ["21/04/2020", "Estates", "DELTA SYSTEMS", "1005", "99,999.99"],
+              ["22/04/2020", "Estates", "DELTA SYSTEMS", "1006", "5,000.00"]]
+
+
+def test_columns_are_read_from_their_values_when_the_labels_do_not_name_them():
+    rows = _labelled(["When", "Area", "Who", "Ref", "How much"], [[r[0], "IT", *r[2:]] for r in SPEND_ROWS])
+    assert find_header(rows, "f.csv", by_line) is None
+    index, match = infer_header(rows)
+    assert index == 0 and match.mapping == {0: "payment_date", 4: "amount_gbp", 2: "supplier_name_raw"}
+    assert match.extras() == {1: "Area", 3: "Ref"}
+    assert "read from the values: 'When' holds dates, 'How much' holds amounts" in match.notes[0]
+
+
+def test_two_columns_of_names_leave_the_supplier_undecided():
+    rows = _labelled(["When", "Area", "Who", "Ref", "How much"], SPEND_ROWS)  # 'Consultancy' / 'Estates' are names too
+    assert infer_header(rows) is None
+
+
+def test_a_label_that_names_the_supplier_settles_a_tie():
+    rows = _labelled(["When", "Area", "Payee", "Ref", "How much"], SPEND_ROWS)
+    index, match = infer_header(rows)
+    assert match.mapping[2] == "supplier_name_raw" and match.extras() == {1: "Area", 3: "Ref"}
+
+
+def test_values_without_labels_above_them_are_not_a_header():
+    assert infer_header([SPEND_ROWS[0], *SPEND_ROWS]) is None

@@ -33,6 +33,7 @@ class StoreStatus:
     months: pd.DataFrame  # one row per publisher and month with payments
     unbuilt: list[str]  # raw files fetched or changed since the last build
     failed: pd.DataFrame  # files that could not be parsed, with the error
+    warned: pd.DataFrame  # files whose self-checks found something (a printed total off, implausible rows)
 
 
 def monthly_coverage(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -57,6 +58,8 @@ def store_status(data_dir: str | Path | None = None) -> StoreStatus:
     except BuildError:  # the raw folder is gone, or holds a file the build itself would refuse
         unbuilt = []
 
+    if "warnings" not in files.columns:  # a store built before files carried their self-checks
+        files["warnings"] = None
     rows = []
     for slug, group in files.groupby("publisher_id", sort=True):
         ok = group[group["status"] == "parsed"]
@@ -67,6 +70,7 @@ def store_status(data_dir: str | Path | None = None) -> StoreStatus:
             "files": len(group),
             "parsed": len(ok),
             "failed": int((group["status"] != "parsed").sum()),
+            "warned": int(group["warnings"].notna().sum()),
             "payments": int(counted["payments"].get(slug, 0)),
             "rejected": int(rejects.get(slug, 0)),
             "published_twice": int(dups.get(slug, 0)),
@@ -76,4 +80,6 @@ def store_status(data_dir: str | Path | None = None) -> StoreStatus:
             "missing_months": format_month_spans(missing_months(present)) or None,
         })
     failed = files.loc[files["status"] != "parsed", ["publisher_id", "source_file", "error"]]
-    return StoreStatus(pd.DataFrame(rows), months, unbuilt, failed.reset_index(drop=True))
+    warned = files.loc[files["warnings"].notna(), ["publisher_id", "source_file", "warnings"]]
+    return StoreStatus(pd.DataFrame(rows), months, unbuilt, failed.reset_index(drop=True),
+                       warned.reset_index(drop=True))

@@ -15,6 +15,7 @@ examples:
   spend parse "../shared/realdata/nhs-london-2020-21/NWHO/NWHO 04 - July.pdf" -o july.csv
   spend parse ../shared/realdata/nhs-london-2020-21/*/*.{csv,xls,xlsx,pdf} -o payments.csv --rejects rejects.csv
   spend parse ../shared/realdata/councils --exclude '*/lambeth/2011-*' -o councils.parquet --keep-going
+  spend parse --explain "../shared/realdata-more/nhs-london-2020-21/NCL/NCL 04 - July.pdf"
 
 Each file's format is found from its bytes (a CSV named .xlsx is read as CSV). The summary gives,
 per file and in total, rows read = kept + rejected + non-data (titles, headers, totals, blanks).
@@ -37,6 +38,24 @@ def _collect(paths: list[str], excludes: list[str]) -> list[Path]:
     return out
 
 
+def _explain(files: list[Path], args: argparse.Namespace) -> int:
+    """`spend parse --explain`: the parser's decisions, file by file; exit 1 if any file cannot be parsed."""
+    from spend.parse.file import parse_file
+    from spend.parse.report import format_explanation
+
+    failed = False
+    for k, f in enumerate(files):
+        if k:
+            print()
+        try:
+            print(format_explanation(parse_file(f, publisher=args.publisher, date_order=args.date_order)))
+        except SpendError as e:
+            print(f"file        {f}\nrefused     {type(e).__name__}: {e.reason}"
+                  + (f" ({e.locator})" if e.locator else ""))
+            failed = True
+    return 1 if failed else 0
+
+
 def run_parse(args: argparse.Namespace) -> int:
     from spend.parse.file import parse_file
     from spend.parse.report import combine, print_summary
@@ -46,6 +65,8 @@ def run_parse(args: argparse.Namespace) -> int:
     if not files:
         print("error: no files to parse", file=sys.stderr)
         return 2
+    if args.explain:
+        return _explain(files, args)
     results, failures = [], []
     progress = common.progress(files, "parsing", unit="file")
     for f in progress:
@@ -90,4 +111,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="skip paths matching this pattern (repeatable)")
     p.add_argument("--keep-going", action="store_true",
                    help="report files that cannot be parsed and carry on (exit status 1 if any failed)")
+    p.add_argument("--explain", action="store_true",
+                   help="say what the parser decided about each file and why (columns, dates, rows, reasons)")
     p.set_defaults(func=run_parse)

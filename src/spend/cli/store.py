@@ -68,6 +68,10 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"\n{len(status.failed)} file(s) could not be parsed:")
         for row in status.failed.itertuples():
             print(f"  {row.source_file}: {row.error}")
+    if len(status.warned):
+        print(f"\n{len(status.warned)} file(s) whose self-checks found something (the payments are kept):")
+        for row in status.warned.itertuples():
+            print(f"  {row.source_file}: {row.warnings}")
     if status.unbuilt:
         print(f"\n{len(status.unbuilt)} raw file(s) fetched or changed since the last build (run spend build):")
         for rel in status.unbuilt[:20]:

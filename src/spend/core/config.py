@@ -17,6 +17,15 @@ def realdata_dir() -> Path:
     return (PROJECT_ROOT.parent / "shared" / "realdata").resolve()
 
 
+def realdata_more_dir() -> Path:
+    """More real files with independently counted rows and totals (`SPEND_REALDATA_MORE`, default
+    `../shared/realdata-more`): each folder's EXPECTED.csv gives every file's rows and total."""
+    env = os.environ.get("SPEND_REALDATA_MORE")
+    if env:
+        return Path(env).expanduser().resolve()
+    return (PROJECT_ROOT.parent / "shared" / "realdata-more").resolve()
+
+
 def data_dir() -> Path:
     """The project's data folder holding raw/ and clean/ (`SPEND_DATA`, default `./data`)."""
     return Path(os.environ.get("SPEND_DATA", PROJECT_ROOT / "data")).expanduser().resolve()

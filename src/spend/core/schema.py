@@ -194,6 +194,8 @@ FIELDS: dict[str, Field] = _fields(
     Field("total_gbp", AMOUNT_TYPE, "Sum of the file's kept payments", GBP),
     Field("first_payment_date", pa.date32(), "Earliest payment date in the file"),
     Field("last_payment_date", pa.date32(), "Latest payment date in the file"),
+    Field("warnings", _S, "What the file's self-checks found, '; '-separated: a total or figure the file prints "
+          "that is not the sum of its lines, rows flagged as implausible"),
     # --- contract notices (spend.notices): OCDS releases flattened ---
     Field("ocid", _S, "Open Contracting ID of the procurement"),
     Field("release_id", _S, "Release id, unique within the ocid: the release the row was read from"),
@@ -282,7 +284,8 @@ STORED_REJECTS = join_tables("stored_rejects", [STORE_FIELDS.column("publisher_i
 FILES = declare_table(
     "files",
     ["publisher_id", "publisher", "source_file", "source_sha256", "source_url", "period", "format", "status", "error",
-     "rows_read", "rows_kept", "rows_rejected", "rows_nondata", "total_gbp", "first_payment_date", "last_payment_date"],
+     "rows_read", "rows_kept", "rows_rejected", "rows_nondata", "total_gbp", "first_payment_date", "last_payment_date",
+     "warnings"],
     required=["publisher_id", "source_file", "source_sha256", "status"],
     not_null=["publisher_id", "source_file", "source_sha256", "status"],
 )

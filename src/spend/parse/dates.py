@@ -69,6 +69,24 @@ def decide_order(values) -> dict[str, str | None]:
     when one shape's evidence contradicts itself, and `AmbiguityError` when order-sensitive values
     of a shape have no evidence.
     """
+    evidence = order_evidence(values)
+    orders: dict[str, str | None] = {}
+    for shape, seen in evidence.items():
+        if DAY_FIRST in seen and MONTH_FIRST in seen:
+            raise DateError(f"dates in both orders: {seen[DAY_FIRST]!r} is day-first, "
+                            f"{seen[MONTH_FIRST]!r} is month-first")
+        if DAY_FIRST in seen or MONTH_FIRST in seen:
+            orders[shape] = DAY_FIRST if DAY_FIRST in seen else MONTH_FIRST
+        elif "sensitive" in seen:
+            raise AmbiguityError(seen["sensitive"])
+        else:
+            orders[shape] = None
+    return orders
+
+
+def order_evidence(values) -> dict[str, dict[str, str]]:
+    """For each shape of numeric date, the first value that shows each order (a first part over 12 is
+    day-first, a second part over 12 month-first) and the first that reads both ways ('sensitive')."""
     evidence: dict[str, dict[str, str]] = {}
     for v in values:
         parts = numeric_shape(v)
@@ -82,18 +100,22 @@ def decide_order(values) -> dict[str, str | None]:
             seen.setdefault(MONTH_FIRST, v)
         elif a != b and a <= 12 and b <= 12:
             seen.setdefault("sensitive", v)
-    orders: dict[str, str | None] = {}
-    for shape, seen in evidence.items():
-        if DAY_FIRST in seen and MONTH_FIRST in seen:
-            raise DateError(f"dates in both orders: {seen[DAY_FIRST]!r} is day-first, "
-                            f"{seen[MONTH_FIRST]!r} is month-first")
-        if DAY_FIRST in seen or MONTH_FIRST in seen:
-            orders[shape] = DAY_FIRST if DAY_FIRST in seen else MONTH_FIRST
-        elif "sensitive" in seen:
-            raise AmbiguityError(seen["sensitive"])
-        else:
-            orders[shape] = None
-    return orders
+    return evidence
+
+
+def explain_orders(values, given: str | None = None) -> str:
+    """Why the dates were read in the order they were, in words, for `spend parse --explain`."""
+    if given:
+        return f"{given}, as given (--date-order or the publisher registry)"
+    parts = []
+    for shape, seen in sorted(order_evidence(values).items()):
+        form = f"a{shape[0]}b{shape[0]}{'y' * int(shape[1:])}"
+        for order, why in ((DAY_FIRST, "its first part is over 12"), (MONTH_FIRST, "its second part is over 12")):
+            if order in seen:
+                parts.append(f"{order} for {form} dates: {seen[order]!r} ({why})")
+        if DAY_FIRST not in seen and MONTH_FIRST not in seen:
+            parts.append(f"{form} dates read the same either way")
+    return "; ".join(parts) or "no dates that depend on the order (named months, ISO dates or serial numbers)"
 
 
 def describe_orders(orders: dict[str, str | None]) -> str | None:

@@ -35,8 +35,8 @@ from spend.core.errors import AmbiguousDates, NoTableFound, SpendError
 from spend.parse.columns import (
     Distinct, as_str, frame, nothing, repeat, str_array, text_column,
 )
-from spend.parse.dates import AmbiguityError, DateError, DateReader, decide_order, describe_orders
-from spend.parse.headers import find_header
+from spend.parse.dates import AmbiguityError, DateError, DateReader, decide_order, describe_orders, explain_orders
+from spend.parse.headers import find_header, infer_header
 from spend.parse.pdf import read_pdf
 from spend.parse.readers import RawFile, read_csv_text, read_xls, read_xlsx
 from spend.parse.report import FileReport
@@ -82,16 +82,22 @@ def parse_file(path: str | Path, *, publisher: str | None = None, date_order: st
 def parse_bytes(data: bytes, source: str, *, publisher: str | None = None, date_order: str | None = None) -> ParseResult:
     fmt = detect_format(data, source)
     raw: RawFile = _READERS[fmt](data, source)
-    report = FileReport(source_file=source, source_sha256=sha256_bytes(data), format=fmt, encoding=raw.encoding)
+    report = FileReport(source_file=source, source_sha256=sha256_bytes(data), format=fmt, encoding=raw.encoding,
+                        layout=raw.layout)
     tables: list[Table] = []
     rejects: list[dict] = []
     for sheet in raw.sheets:
         report.rows_read += len(sheet.cells)
         found = find_header(sheet.cells, source, sheet.locators.__getitem__)
+        if found is None and fmt != PDF:
+            found = infer_header(sheet.cells)
         if found is None:
             account_sheet_without_table(sheet, report, source)
             continue
         h, match = found
+        if report.header is None:
+            report.header = (sheet.locators[h], sheet.cells[h])
+            report.first_rows = [(sheet.locators[i], sheet.cells[i]) for i in range(h + 1, min(h + 6, len(sheet.cells)))]
         report.columns.update(match.source_names())
         extras = match.extras()
         report.extra_columns += [name for name in extras.values() if name not in report.extra_columns]
@@ -132,6 +138,7 @@ def _finish_payments(tables: list[Table], report: FileReport, source: str, publi
     except DateError as e:
         raise AmbiguousDates(source, str(e)) from None
     report.date_order = date_order or describe_orders(orders)
+    report.date_evidence = explain_orders(raw_dates, date_order)
     read_date = DateReader(orders, default=date_order)
     date_values = [_read_date(text, read_date) for text in date_text]
     unreadable = dates.rows_where([isinstance(d, DateError) for d in date_values])

@@ -189,3 +189,61 @@ def _fitting_column(name: str, columns: list[int], sample: list[list[str]]) -> i
     if shares[ranked[0]] >= 0.9 and all(shares[k] <= 0.1 for k in ranked[1:]):
         return columns[ranked[0]]
     return None
+
+
+def infer_header(rows: list[list[str]]) -> tuple[int, HeaderMatch] | None:
+    """A header row whose labels do not name a supplier, an amount and a date, over columns that say what
+    they are by their values: exactly one column of dates, one of amounts with pence and one of names
+    (letters) in nine rows in ten below it (a label that does name one settles a tie). The other columns
+    keep their known names or are kept as extra fields under their labels. None when the values do not
+    decide (two columns of names could each be the supplier)."""
+    from spend.parse.amounts import AmountError, parse_amount_pence
+    from spend.parse.dates import looks_like_date
+
+    for h, header in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        labels = [c.strip() for c in header]
+        if sum(1 for c in labels if c) < 3:
+            continue
+        body = [r for r in rows[h + 1:h + 1 + _SAMPLE_ROWS] if len(r) == len(header) and any(c.strip() for c in r)]
+        if len(body) < 5:
+            return None
+
+        def share(j: int, test) -> float:
+            values = [r[j].strip() for r in body if r[j].strip()]
+            return sum(map(test, values)) / len(body) if values else 0.0
+
+        def amount(value: str) -> bool:
+            if not _PENCE.search(value):
+                return False
+            try:
+                parse_amount_pence(value)
+                return True
+            except AmountError:
+                return False
+
+        known = match_header(header).mapping  # labels that do name a column: a hint where values tie
+
+        def one(candidates: list[int], role: str) -> list[int]:
+            named = [j for j in candidates if known.get(j) == role]
+            return named if len(candidates) > 1 and named else candidates
+
+        dates = one([j for j in range(len(header)) if share(j, looks_like_date) >= 0.9], "payment_date")
+        amounts = one([j for j in range(len(header)) if j not in dates and share(j, amount) >= 0.9], "amount_gbp")
+        names = one([j for j in range(len(header)) if j not in dates and j not in amounts
+                     and share(j, lambda v: sum(ch.isalpha() for ch in v) >= 3) >= 0.9], "supplier_name_raw")
+        if len(dates) != 1 or len(amounts) != 1 or len(names) != 1:
+            return None
+        if looks_like_date(labels[dates[0]]) or amount(labels[amounts[0]]):
+            return None  # the first row is data, not labels
+        m = HeaderMatch(cells=list(header))
+        m.mapping = {dates[0]: "payment_date", amounts[0]: "amount_gbp", names[0]: "supplier_name_raw"}
+        m.mapping.update({j: role for j, role in known.items() if j not in m.mapping and role not in NEEDED})
+        m.unknown = [j for j, c in enumerate(labels) if c and j not in m.mapping]
+        m.notes.append("the labels do not name a supplier, an amount and a date; read from the values: " + ", ".join(
+            f"{labels[j]!r} holds {what}" for j, what in ((dates[0], "dates"), (amounts[0], "amounts"),
+                                                         (names[0], "names (the supplier)"))))
+        return h, m
+    return None
+
+
+_PENCE = re.compile(r"\d\.\d\d\)?-?$")

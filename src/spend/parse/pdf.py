@@ -696,7 +696,7 @@ def _read_page(lines: list[Line], rules: _Rules, pno: int, previous: _Columns | 
     elif previous is not None and _lines_up(previous, lines):
         above, body_start = [], 0
     else:
-        reason = f"page {pno}: no table here (no header, and nothing lines up with the table's columns)"
+        reason = "no table on the page (no header, and nothing lines up with the table's columns)"
         return [_outside(line, f"page {pno} line {n}", reason) for n, line in enumerate(lines, start=1)], previous, reason
     for n, line in enumerate(above, start=1):
         rows.append(_outside(line, f"page {pno} line {n}", "title or notes above the table"))

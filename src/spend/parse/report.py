@@ -57,11 +57,24 @@ class FileReport:
     total_pence: int = 0
     extra_columns: list[str] = field(default_factory=list)  # published headers kept as extra fields
     checks: list[Check] = field(default_factory=list)  # figures the file prints about itself, checked
+    # For `spend parse --explain`: how the reader read the file, where the header is, why the dates read as
+    # they do, and the first rows under the header as read.
+    layout: list[str] = field(default_factory=list)
+    header: tuple[str, list[str]] | None = None
+    date_evidence: str | None = None
+    first_rows: list[tuple[str, list[str]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the parser decided about the file as a whole
 
     @property
     def balanced(self) -> bool:
         return self.rows_read == self.rows_kept + self.rows_rejected + self.rows_nondata
+
+    def self_check_warnings(self) -> list[str]:
+        """What the file's self-checks found: printed totals that are not the sum of their lines, and rows
+        flagged as implausible."""
+        found = [c.describe() for c in self.checks if not c.matches]
+        found += [f"{n} row(s) flagged {reason}" for reason, n in self.warnings.items() if reason.startswith("implausible")]
+        return found
 
 
 def combine(results) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -105,3 +118,51 @@ def print_summary(reports, failures=(), out: TextIO = sys.stdout, verbose: bool 
     label = f"TOTAL ({len(reports)} files parsed, {len(failures)} failed)"
     print(f"{label:58s} {'':6s} {totals[0]:8,d} {totals[1]:8,d} {totals[2]:8,d} {totals[3]:8,d} "
           f"{format_pence(totals[4]):>18s}", file=out)
+
+
+def format_explanation(result, *, rows: int = 5) -> str:
+    """What the parser decided about one file and why, for `spend parse --explain`: format and encoding,
+    how the reader read it (a PDF's columns per page, with their x-ranges), the header and what each column
+    became, the date order with its evidence, the first rows as read and as kept, and every non-data and
+    reject reason with its count."""
+    r, pay = result.report, result.payments
+    out = [f"file        {r.source_file}", f"format      {r.format}" + (f" ({r.encoding})" if r.encoding else "")]
+    for k, line in enumerate(_runs_of_pages(r.layout)):
+        out.append(("layout      " if k == 0 else "            ") + line)
+    if r.header:
+        locator, cells = r.header
+        out.append(f"header      {locator}: " + " | ".join(c.strip() for c in cells))
+    named = {published: canonical for canonical, published in r.columns.items()}
+    for published in (r.header[1] if r.header else []):
+        text = published.strip()
+        if text:
+            target = named.get(text) or ("kept as an extra field" if text in r.extra_columns else "?")
+            out.append(f"  column    {text!r} -> {target}")
+    out += [f"note        {n}" for n in r.notes]
+    out.append(f"dates       {r.date_order or 'no order needed'}: {r.date_evidence or '-'}")
+    out.append(f"rows        {r.rows_read:,} read = {r.rows_kept:,} kept + {r.rows_rejected:,} rejected + "
+               f"{r.rows_nondata:,} non-data; total {format_pence(r.total_pence)}")
+    for locator, cells in r.first_rows[:rows]:
+        out.append(f"  as read   {locator}: " + " | ".join(c.strip() for c in cells))
+    for row in pay.head(rows).itertuples(index=False):
+        out.append(f"  as kept   {row.source_locator}: {row.payment_date}  {row.supplier_name_raw}  {row.amount_gbp}"
+                   + (f"  [{row.row_warnings}]" if isinstance(row.row_warnings, str) else ""))
+    for label, counts in (("non-data", r.nondata), ("rejected", r.rejected), ("warnings", r.warnings)):
+        for reason, n in counts.most_common():
+            out.append(f"{label:<11} {n:>6,} x {reason}")
+    out += [f"check       {c.describe()}" for c in r.checks]
+    return "\n".join(out)
+
+
+def _runs_of_pages(layout: list[str]) -> list[str]:
+    """'page 1: X', 'page 2: X', 'page 3: Y' -> 'pages 1-2: X', 'page 3: Y'."""
+    runs: list[list] = []  # [first page, last page, how]
+    for line in layout:
+        page, _, how = line.partition(": ")
+        number = int(page.split()[-1]) if page.startswith("page ") and page.split()[-1].isdigit() else None
+        if number is not None and runs and runs[-1][2] == how and runs[-1][1] == number - 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number, how if number is not None else line])
+    return [how if first is None else (f"page {first}: {how}" if first == last else f"pages {first}-{last}: {how}")
+            for first, last, how in runs]

@@ -20,6 +20,7 @@ from spend.core.errors import NoTableFound
 from spend.core.money import format_pence, pence_to_decimal
 from spend.parse.amounts import AmountError, round_number_text
 from spend.parse.columns import Distinct, cell_array, every, read_amount
+from spend.parse.dates import looks_like_date
 from spend.parse.headers import match_header, normalise_header
 from spend.parse.readers import Sheet
 from spend.parse.report import Check, FileReport
@@ -245,7 +246,14 @@ def _read_odd_row(sheet: Sheet, i: int, t: _TableShape, running: int, sums: set[
             reject(rejects, report, sheet, i, f"row has {len(cells)} cells but the header has {t.ncols} columns")
             return _PRINTED_LINE, None, [], pence
         cells = cells[:t.ncols]  # blank cells past the header's last column
-    elif len(cells) < t.ncols:  # cells missing at the end read as blank
+    elif len(cells) < t.ncols:
+        # Cells missing at the end read as blank, but only when nothing says a cell went missing in the
+        # middle (two cells run together shift the rest left, and an amount column read from the wrong
+        # cell would keep a wrong amount): the amount cell must look like an amount, the date like a date.
+        if not (_AMOUNT_SHAPE.fullmatch(t.cell(cells, t.amount_at)) and (not date or looks_like_date(date))):
+            reject(rejects, report, sheet, i, f"row has {len(cells)} cells but the header has {t.ncols} columns "
+                                              "(a cell may be missing: the amount cannot be placed)")
+            return _PRINTED_LINE, None, [], pence
         cells = [*cells, *[""] * (t.ncols - len(cells))]
     return _PAYMENT, cells, notes, pence
 
@@ -275,6 +283,8 @@ def _classify_unreadable(cells: list[str], header_key: list[str], ncols: int) ->
 
 
 _DATE_TOKEN = re.compile(r"(?<![\d/.-])(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}[- ][A-Za-z]{3,9}[- ]\d{2,4})(?![\d/])")
+# An amount as it is printed, not a bare number that could be a reference: pence, or thousands commas.
+_AMOUNT_SHAPE = re.compile(r"\(?-?£?(\d{1,3}(,\d{3})+(\.\d{2})?|\d+\.\d{2})\)?-?")
 _FIGURE_TOKEN = re.compile(r"(?<![\d,.])\(?-?£?\d{1,3}(,\d{3})*\.\d{2}\)?(?![\d,.])")
 
 

@@ -100,6 +100,7 @@ def files_table(files: list[RawSpendFile], keys, shas, reports, publishers) -> p
             "total_gbp": pence_to_decimal(r["total_pence"]) if parsed else None,
             "first_payment_date": date.fromisoformat(r["first_payment_date"]) if r.get("first_payment_date") else None,
             "last_payment_date": date.fromisoformat(r["last_payment_date"]) if r.get("last_payment_date") else None,
+            "warnings": "; ".join(r.get("warnings") or []) or None,
         })
     frame = pd.DataFrame(rows, columns=schema.column_names(schema.FILES))
     for c in ("rows_read", "rows_kept", "rows_rejected", "rows_nondata"):

@@ -84,6 +84,7 @@ def parse_to_cache(path: str, key: str, cache_dir: str, date_order: str | None) 
             "last_payment_date": dates.max().isoformat() if len(dates) else None,
             # The month most payments fall in: the file's period when its name does not say.
             "main_month": Counter(d.strftime("%Y-%m") for d in dates).most_common(1)[0][0] if len(dates) else None,
+            "warnings": r.self_check_warnings(),
         }
         write_parquet_atomic(schema.to_arrow(result.payments, schema.PAYMENTS), cache / f"{key}.payments.parquet")
         write_parquet_atomic(schema.to_arrow(result.rejects, schema.REJECTS), cache / f"{key}.rejects.parquet")
