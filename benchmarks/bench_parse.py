@@ -8,7 +8,8 @@
     cells) before each timed pass, so every distinct value is paid for again; "warm" keeps them, as a
     long `spend parse` over many months of one publisher would.
 (b) PDF pages per second: `spend.parse_file` against poppler's `pdftotext -layout`
-    (Debian package poppler-utils; reported as unavailable when it is not installed).
+    (Debian package poppler-utils; reported as unavailable when it is not installed): the shared corpus's
+    PDFs, and the ruled grids of ../shared/realdata-more (one month of each of its three PDF bodies).
 (c) The whole nhs-london-2020-21 folder, in a fresh process: wall time and peak memory (RSS).
 Each timing is the best of three runs; spend and its baseline run alternately, so that a machine shared with
 other work slows both alike.
@@ -27,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pypdfium2 as pdfium
 
-from spend.core.config import realdata_dir
+from spend.core.config import realdata_dir, realdata_more_dir
 from spend.parse.file import parse_file
 
 
@@ -102,6 +103,10 @@ print(len(files), rows, time.perf_counter() - t, resource.getrusage(resource.RUS
 """
 
 
+# One month of each ruled-grid body of ../shared/realdata-more: wrapped cells, a rotated file, a header on page 1.
+RULED = ("NCL/NCL 04 - July.pdf", "NENW/NENW 07 - October.pdf", "SEL/SEL 03 - June.pdf")
+
+
 def bench_whole_folder(folder: Path) -> dict:
     out = subprocess.run([sys.executable, "-c", _WHOLE, str(folder)], capture_output=True, text=True, check=True)
     files, rows, seconds, rss_kb = out.stdout.split()
@@ -111,6 +116,7 @@ def bench_whole_folder(folder: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--realdata", type=Path, default=realdata_dir())
+    ap.add_argument("--realdata-more", type=Path, default=realdata_more_dir())
     args = ap.parse_args()
     nhs = args.realdata / "nhs-london-2020-21"
     csvs = sorted(f for f in nhs.glob("*/*.csv") if not f.name.endswith(".pdf.csv"))
@@ -120,10 +126,12 @@ def main() -> None:
         "csv": bench_tabular(csvs, _read_csv),
         "xlsx": bench_tabular(xlsxs, lambda f: pd.read_excel(f, sheet_name=None, header=None)),
         "pdf": bench_pdf(pdfs),
+        "pdf_ruled": bench_pdf([args.realdata_more / "nhs-london-2020-21" / name for name in RULED]),
         "whole_nhs_folder": bench_whole_folder(nhs),
     }
     print(json.dumps(results, indent=2))
     c, x, p, w = results["csv"], results["xlsx"], results["pdf"], results["whole_nhs_folder"]
+    ruled = results["pdf_ruled"]
     print(f"\nCSV : {c['spend_rows_per_s']:,.0f} rows/s vs pandas.read_csv {c['baseline_rows_per_s']:,.0f} rows/s "
           f"-> {c['ratio']:.2f}x slower (target 3x); caches warm {c['warm_ratio']:.2f}x")
     print(f"XLSX: {x['spend_rows_per_s']:,.0f} rows/s vs pandas.read_excel {x['baseline_rows_per_s']:,.0f} rows/s "
@@ -131,6 +139,9 @@ def main() -> None:
     if p.get("ratio"):
         print(f"PDF : {p['spend_pages_per_s']:,.1f} pages/s vs pdftotext -layout {p['pdftotext_pages_per_s']:,.1f} pages/s "
               f"-> {p['ratio']:.1f}x slower (target 10x)")
+    if ruled.get("ratio"):
+        print(f"PDF, ruled grids: {ruled['spend_pages_per_s']:,.1f} pages/s vs pdftotext -layout "
+              f"{ruled['pdftotext_pages_per_s']:,.1f} pages/s -> {ruled['ratio']:.1f}x slower (target 10x)")
     print(f"nhs-london-2020-21: {w['files']} files, {w['rows_kept']:,} payments in {w['seconds']:.1f} s, "
           f"peak {w['peak_rss_mib']:.0f} MiB (targets 60 s, 1 GiB)")
 

@@ -1,9 +1,9 @@
 """Read tables from PDFs printed from a spreadsheet or a finance system's report.
 
-Why pypdfium2 and not pdfplumber: on `NWHO 04 - July.pdf` (7 pages) pdfplumber's `extract_text(layout=True)`
-takes about 3 s where PDFium's character boxes and page objects take about 0.1 s, and the ruling lines
-pdfplumber reads for its table finder are PDFium's path objects too; the benchmark
-(benchmarks/bench_parse.py) measures the reader against `pdftotext -layout`.
+Why pypdfium2 alone, and not pdfplumber: on `NCL 04 - July.pdf` (13 pages) pdfplumber takes 12 s to list the
+words and ruling lines this reader takes from PDFium's character boxes and path objects in about 1.4 s, and
+its table finder 3 s a page; the benchmark (benchmarks/bench_parse.py) holds the reader within 10x of
+`pdftotext -layout`.
 
 How a page is read:
 1. Characters with PDFium's *loose* boxes (font ascent/descent, so `-`, `,` and `.` sit on the same
@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import ctypes
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -78,10 +80,13 @@ class Line:
 
 def _upright(page):
     """A function taking a box in the page's own coordinates to where it shows on the page as displayed:
-    a page with /Rotate 90 (a landscape report saved sideways) has its text running up the page."""
+    a page with /Rotate 90 (a landscape report saved sideways) has its text running up the page. None when
+    the two are the same (most pages)."""
     rotation = page.get_rotation() % 360
     left, bottom, right, top = page.get_mediabox()
     width, height = right - left, top - bottom
+    if rotation == 0 and left == 0 and bottom == 0:
+        return None
 
     def turn(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         x0, y0, x1, y1 = box[0] - left, box[1] - bottom, box[2] - left, box[3] - bottom
@@ -96,6 +101,14 @@ def _upright(page):
     return turn
 
 
+@lru_cache(maxsize=1)
+def _text_object_address():
+    """PDFium's FPDFText_GetTextObject returning the object's address as an int (the text object a
+    character was drawn in), without a ctypes cast per character."""
+    prototype = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+    return prototype(ctypes.cast(pdfium_raw.FPDFText_GetTextObject, ctypes.c_void_p).value)
+
+
 def _page_lines(page) -> list[Line]:
     """Visual lines of a page as displayed, top to bottom, each a list of words left to right."""
     turn = _upright(page)
@@ -105,13 +118,19 @@ def _page_lines(page) -> list[Line]:
         text = tp.get_text_range(0, n) if n else ""
         chars = []
         runs: dict[int, int] = {}
+        # PDFium called directly with one box reused: this loop runs once per character of the file.
+        box, handle = pdfium_raw.FS_RECTF(), tp.raw
+        loose_box, text_object = pdfium_raw.FPDFText_GetLooseCharBox, _text_object_address()
+        handle_address = ctypes.cast(handle, ctypes.c_void_p)
         for i, ch in enumerate(text):
             if ch.isspace() or ch == "\x00":
                 continue
             if ch in _HYPHENS:
                 ch = "-"
-            left, bottom, right, top = turn(tp.get_charbox(i, loose=True))
-            obj = ctypes.cast(pdfium_raw.FPDFText_GetTextObject(tp.raw, i), ctypes.c_void_p).value or 0
+            loose_box(handle, i, box)
+            left, bottom, right, top = (box.left, box.bottom, box.right, box.top) if turn is None else \
+                turn((box.left, box.bottom, box.right, box.top))
+            obj = text_object(handle_address, i) or 0
             chars.append((bottom, left, right, top - bottom, ch, i, runs.setdefault(obj, len(runs))))
     finally:
         tp.close()
@@ -320,12 +339,15 @@ def _column_of(w: Word, words: list[Word], edges: list[float], by_start: list[bo
     """The column a word stands in: by its start at a left-aligned column, else by its centre. A word that
     crosses a border without standing over other text (a number or code a little wider than its cell, set
     right or centred in it) goes where most of it is."""
-    col = sum(1 for e, start in zip(edges, by_start) if (w.x0 if start else w.centre) > e)
-    crossed = [e for e in edges if w.x0 + 0.5 < e < w.x1 - 0.5]
+    if all(by_start):  # edges in ascending order: the number of edges left of the start
+        col = bisect_left(edges, w.x0)
+    else:
+        col = sum(1 for e, start in zip(edges, by_start) if (w.x0 if start else w.centre) > e)
+    crossed = edges[bisect_right(edges, w.x0 + 0.5):bisect_left(edges, w.x1 - 0.5)]
     if crossed and not _overlaps_other_text(w, words):
         bounds = [w.x0, *crossed, w.x1]
         widest = max(range(len(bounds) - 1), key=lambda k: bounds[k + 1] - bounds[k])
-        col = sum(1 for e in edges if (bounds[widest] + bounds[widest + 1]) / 2 > e)
+        col = bisect_left(edges, (bounds[widest] + bounds[widest + 1]) / 2)
     return col
 
 
@@ -360,6 +382,8 @@ def _phrase_homes(words: list[Word], column: dict[int, int], edges: list[float])
                 phrases.append([])
             phrases[-1].append(w)
         for phrase in phrases:
+            if len({column[id(w)] for w in phrase} | {bisect_left(edges, w.x1 - 0.5) for w in phrase}) < 2:
+                continue  # within one column (most phrases)
             width: Counter = Counter()  # how much of the phrase lies in each column
             for w in phrase:
                 for c, (lo, hi) in enumerate(zip([-1e9, *edges], [*edges, 1e9])):
@@ -520,7 +544,7 @@ def _page_rules(page) -> _Rules:
     """Ruling lines from the page's path objects: thin ones are rules; a filled box (a header cell) gives its
     four sides."""
     rules = _Rules()
-    turn = _upright(page)
+    turn = _upright(page) or (lambda box: box)
     for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_PATH], max_depth=4):
         left, bottom, right, top = turn(obj.get_bounds())
         width, height = right - left, top - bottom

@@ -10,11 +10,9 @@ import json
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from spend.core.errors import NoTableFound
 from spend.core.money import format_pence, pence_to_decimal
@@ -135,23 +133,25 @@ def read_table(sheet: Sheet, h: int, mapping: dict[int, str], report: FileReport
     amounts = Distinct(every(cells, t.amount_at, t.ncols))
     dates = Distinct(every(cells, t.date_at, t.ncols))
     unreadable = amounts.rows_where([isinstance(a, AmountError) for a in amounts.amounts])
-    undated = dates.rows_where([not d.strip() for d in dates.values])
+    blank_date = dates.rows_where([not d.strip() for d in dates.values])
+    undated = blank_date
     if undated and t.txn_at is not None:
         undated = [k for k in undated if not candidate_rows[k][t.txn_at].strip()]
-    labelled = (np.flatnonzero(pc.match_substring_regex(cells, _TOTAL_CELL, ignore_case=True).to_numpy(
-        zero_copy_only=False)) // t.ncols).tolist() if len(cells) else []
+    # A totals row has no date (LNWU's 'Sum:' sits in its transaction column): only those rows are looked at.
+    labelled = [k for k in blank_date if any(_TOTAL.match(normalise_header(c)) for c in candidate_rows[k] if c)]
     if unreadable or undated or labelled:
         odd_candidates = set(unreadable).union(undated, labelled)
-        ordinary = [i for k, i in enumerate(candidates) if k not in odd_candidates]
+        ordinary_at = [k for k in range(len(candidates)) if k not in odd_candidates]
+        ordinary = [candidates[k] for k in ordinary_at]
     else:
-        ordinary = candidates
+        ordinary_at, ordinary = None, candidates
     if len(ordinary) == len(body):  # every row is a payment: keep the work done for finishing the payments
         return Table(sheet, mapping, t.ncols, ordinary, {}, cells, {"amount_gbp": amounts, "payment_date": dates})
     # The other rows, one at a time and in order. A totals row is not a payment when it equals the sum of the
     # lines above it (the payments, or every printed line with a readable amount; since the start, or since
     # the last totals row), so keep those running sums.
     odd = sorted(set(body).difference(ordinary))
-    pence_above = [0, *accumulate(read_amount(rows[i][t.amount_at])[0] for i in ordinary)]
+    pence_above = _running_pence(amounts, ordinary_at)
     kept_odd: list[int] = []
     mended: dict[int, tuple[list[str], list[str]]] = {}
     kept_total = printed_total = 0
@@ -174,6 +174,19 @@ def read_table(sheet: Sheet, h: int, mapping: dict[int, str], report: FileReport
     return Table(sheet, mapping, t.ncols, kept, mended)
 
 
+def _running_pence(amounts: Distinct, at: list[int] | None) -> list[int]:
+    """Running sums of the ordinary rows' amounts (their positions `at` among the candidates; None: all),
+    with 0 first: computed per distinct amount and summed in numpy, not read again row by row."""
+    per_value = [a[0] if isinstance(a, tuple) else 0 for a in amounts.amounts]
+    pence = np.array(per_value, dtype=object if any(abs(p) > _INT64_SAFE for p in per_value) else np.int64)
+    rows = pence[amounts.index] if at is None else pence[amounts.index[at]]
+    return [0, *np.cumsum(rows).tolist()]
+
+
+# Beyond this, a cumulative sum of pence could leave int64: such sums are done on Python integers.
+_INT64_SAFE = 10 ** 13
+
+
 class _TableShape:
     """Where the columns the row-wise rules look at are, from the header row."""
 
@@ -193,7 +206,6 @@ class _TableShape:
 _PAYMENT, _PRINTED_LINE, _TOTAL_ROW, _NOTHING = "payment", "printed line", "totals row", "nothing"
 # A totals label: 'Total', 'Totals', 'Grand total', 'Sub-total', 'Total for ...', 'Sum', 'Sum:'.
 _TOTAL = re.compile(r"^(grand |sub ?)?totals?\b|^sum\b")
-_TOTAL_CELL = r"^\s*((grand\s+|sub[\s-]?)?totals?|sum)\b"
 
 
 def _read_odd_row(sheet: Sheet, i: int, t: _TableShape, running: int, sums: set[int], report: FileReport,
