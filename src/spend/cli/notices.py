@@ -91,29 +91,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--base-url", help="ask this address instead of the real service (mirrors, tests)")
     fetch.set_defaults(func=run_fetch)
 
-    add = commands.add_parser(
-        "add",
-        help="add OCDS files from this machine to the raw store",
-        description="Copy OCDS files (release or record packages) into the raw store, with provenance.",
-        epilog=ADD_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add.add_argument("paths", nargs="+", type=Path, help="OCDS files, or folders holding them")
-    add.add_argument("--source", default="contracts-finder", choices=sorted(FEEDS), help="service they came from")
-    add.add_argument("--data", type=Path, help="data folder (default: ./data, or $SPEND_DATA)")
-    add.set_defaults(func=run_add)
-
-    build = commands.add_parser(
-        "build",
-        help="build the store's notices, awards and award_suppliers tables",
-        description="Build the store, with the notices tables from every stored OCDS file.",
-        epilog=BUILD_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    build.add_argument("paths", nargs="*", type=Path, help="OCDS files or folders to add first (spend notices add)")
-    build.add_argument("--source", default="contracts-finder", choices=sorted(FEEDS), help="service PATHS came from")
-    build.add_argument("--data", type=Path, help="data folder (default: ./data, or $SPEND_DATA)")
-    build.set_defaults(func=run_build)
+    for name, run, nargs, summary, description, epilog, paths_help in (
+        ("add", run_add, "+", "add OCDS files from this machine to the raw store",
+         "Copy OCDS files (release or record packages) into the raw store, with provenance.", ADD_EXAMPLES,
+         "OCDS files, or folders holding them"),
+        ("build", run_build, "*", "build the store's notices, awards and award_suppliers tables",
+         "Build the store, with the notices tables from every stored OCDS file.", BUILD_EXAMPLES,
+         "OCDS files or folders to add first (spend notices add)"),
+    ):
+        command = commands.add_parser(name, help=summary, description=description, epilog=epilog,
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+        command.add_argument("paths", nargs=nargs, type=Path, help=paths_help)
+        command.add_argument("--source", default="contracts-finder", choices=sorted(FEEDS),
+                             help="the service the files came from")
+        command.add_argument("--data", type=Path, help="data folder (default: ./data, or $SPEND_DATA)")
+        command.set_defaults(func=run)
 
 
 def run_fetch(args: argparse.Namespace) -> int:

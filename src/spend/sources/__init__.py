@@ -1,5 +1,7 @@
-"""Publishers' spend files: who publishes them (registry), what period each covers (periods), where
-they are linked (discover), and how they reach the raw store with their provenance (download, fetch).
+"""Where the raw files come from: the only package that touches the network.
 
-This is the only package, with `spend.notices`, that touches the network. See DESIGN.md.
+Publishers' spend files: who publishes them (registry), where they are linked (discover), and how they
+reach the raw store with their provenance (download, fetch). Contracts Finder and Find a Tender notices:
+the services as data (services, notice_apis), the polite HTTP layer (http) and the resumable harvest
+(harvest). Files already on this machine go in the same way, with the same provenance (local).
 """
