@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from spend.cli.common import add_data_option, command
+
 EXPORT_EXAMPLES = """\
 examples:
   spend export --supplier optum -o optum.csv
@@ -21,11 +23,9 @@ and amounts as exact text (34500.00). Individuals' names are withheld unless --i
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `spend export` to the project's sub-parsers."""
-    p = subparsers.add_parser(
-        "export", help="export a supplier's payments with their sources (CSV/XLSX), and FOI drafts",
-        description="Export one row per payment to a supplier, each with the file and place it was published.",
-        epilog=EXPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = command(subparsers, "export", "export a supplier's payments with their sources (CSV/XLSX), and FOI drafts",
+                "Export one row per payment to a supplier, each with the file and place it was published.",
+                EXPORT_EXAMPLES)
     p.add_argument("--supplier", required=True, help="supplier group, supplier id, or part of a supplier name")
     p.add_argument("--publisher", action="append", default=[], metavar="SLUG", help="only this publisher (repeatable)")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM[-DD]", help="first month or day")
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, help="write the payments here: .csv or .xlsx")
     p.add_argument("--foi", type=Path, metavar="DIR", help="write a draft FOI request per publisher into DIR")
     p.add_argument("--include-individuals", action="store_true", help="keep the names of individuals")
-    p.add_argument("--data", type=Path, help="data folder holding clean/ (default: $SPEND_DATA or ./data)")
+    add_data_option(p)
     p.set_defaults(func=run_export)
 
 

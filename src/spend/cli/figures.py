@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from spend.cli.common import add_data_option, command, command_group
+
 CHECK_EXAMPLES = """\
 examples:
   spend figures check
@@ -18,18 +20,12 @@ Exit status 1 when any figure mismatches, 0 otherwise.
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `spend figures check` to the project's sub-parsers."""
-    figures = subparsers.add_parser(
-        "figures", help="check published figures against the store",
-        description="Reproduce published figures (spend/data/figures.yaml) from the store.",
-    )
-    commands = figures.add_subparsers(dest="figures_command", metavar="{check}")
-    commands.required = True
-    check = commands.add_parser(
-        "check", help="compute every registered figure whose data is in the store",
-        description="Compute every registered figure whose data is in the store; exit 1 on any mismatch.",
-        epilog=CHECK_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    check.add_argument("--data", type=Path, help="data folder holding clean/ (default: $SPEND_DATA or ./data)")
+    commands = command_group(subparsers, "figures", "check published figures against the store",
+                             "Reproduce published figures (spend/data/figures.yaml) from the store.", ["check"])
+    check = command(commands, "check", "compute every registered figure whose data is in the store",
+                    "Compute every registered figure whose data is in the store; exit 1 on any mismatch.",
+                    CHECK_EXAMPLES)
+    add_data_option(check)
     check.add_argument("--figures", type=Path, help="registry file (default: the package's figures.yaml)")
     check.add_argument("--id", action="append", default=[], metavar="FIGURE", help="check only this figure (repeatable)")
     check.set_defaults(func=run_check)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spend.cli.common import add_data_option, command, command_group
 from spend.cli import common
 from spend.core import config
 from spend.core.errors import SpendError
@@ -60,21 +61,12 @@ class NoticesUsageError(SpendError):
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `notices` command, with `fetch` and `build`, to the project's sub-parsers."""
-    notices = subparsers.add_parser(
-        "notices",
-        help="harvest Contracts Finder / Find a Tender notices (OCDS) and build tables",
-        description="Harvest UK procurement notices (OCDS) politely and resumably, and flatten them to tables.",
-    )
-    commands = notices.add_subparsers(dest="notices_command", metavar="{fetch,build}")
-    commands.required = True
-
-    fetch = commands.add_parser(
-        "fetch",
-        help="harvest notices from a service into the raw store",
-        description="Harvest OCDS notices from Contracts Finder or Find a Tender into the raw store.",
-        epilog=FETCH_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    commands = command_group(
+        subparsers, "notices", "harvest Contracts Finder / Find a Tender notices (OCDS) and build tables",
+        "Harvest UK procurement notices (OCDS) politely and resumably, and flatten them to tables.",
+        ["fetch", "add", "build"])
+    fetch = command(commands, "fetch", "harvest notices from a service into the raw store",
+                    "Harvest OCDS notices from Contracts Finder or Find a Tender into the raw store.", FETCH_EXAMPLES)
     fetch.add_argument("--source", required=True, choices=sorted(FEEDS), help="service to ask")
     fetch.add_argument("--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD) or time (ISO 8601, UTC)")
     fetch.add_argument("--to", dest="date_to", metavar="DATE", help="last day, included (YYYY-MM-DD), or end time (ISO 8601, UTC)")
@@ -99,13 +91,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
          "Build the store, with the notices tables from every stored OCDS file.", BUILD_EXAMPLES,
          "OCDS files or folders to add first (spend notices add)"),
     ):
-        command = commands.add_parser(name, help=summary, description=description, epilog=epilog,
-                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-        command.add_argument("paths", nargs=nargs, type=Path, help=paths_help)
-        command.add_argument("--source", default="contracts-finder", choices=sorted(FEEDS),
-                             help="the service the files came from")
-        command.add_argument("--data", type=Path, help="data folder (default: ./data, or $SPEND_DATA)")
-        command.set_defaults(func=run)
+        p = command(commands, name, summary, description, epilog)
+        p.add_argument("paths", nargs=nargs, type=Path, help=paths_help)
+        p.add_argument("--source", default="contracts-finder", choices=sorted(FEEDS), help="the service the files came from")
+        add_data_option(p)
+        p.set_defaults(func=run)
 
 
 def run_fetch(args: argparse.Namespace) -> int:

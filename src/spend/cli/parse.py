@@ -7,6 +7,7 @@ import fnmatch
 import sys
 from pathlib import Path
 
+from spend.cli.common import command
 from spend.cli import common
 from spend.core.errors import SpendError
 
@@ -94,13 +95,8 @@ def run_parse(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `spend parse`."""
-    p = subparsers.add_parser(
-        "parse",
-        help="parse spend files (CSV, XLS, XLSX, PDF) into one payments table",
-        description="Parse published spend files into the canonical payments table.",
-        epilog=PARSE_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = command(subparsers, "parse", "parse spend files (CSV, XLS, XLSX, PDF) into one payments table",
+                "Parse published spend files into the canonical payments table.", PARSE_EXAMPLE)
     p.add_argument("paths", nargs="+", metavar="PATH", help="spend files, or folders to search for them")
     p.add_argument("-o", "--output", help="write payments here: .csv, or .parquet")
     p.add_argument("--rejects", help="write rejected rows (with reasons) here: .csv or .parquet")

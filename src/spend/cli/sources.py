@@ -12,6 +12,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from spend.cli.common import command, command_group
 from spend.core import config
 from spend.core.periods import Period, PeriodError
 from spend.sources.errors import FetchUsageError
@@ -51,33 +52,18 @@ _REALDATA = object()  # --from-dir given without a folder
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `publishers` (with `list`) and `fetch` to the project's sub-parsers."""
-    publishers = subparsers.add_parser(
-        "publishers",
-        help="the registry of bodies that publish spend files",
-        description="The publisher registry: who publishes spend files, where, and how to read them.",
-    )
-    commands = publishers.add_subparsers(dest="publishers_command", metavar="{list}")
-    commands.required = True
-    listing = commands.add_parser(
-        "list",
-        help="list the registered publishers",
-        description="List the registered publishers with their codes, landing pages and corpus files.",
-        epilog=LIST_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    commands = command_group(subparsers, "publishers", "the registry of bodies that publish spend files",
+                             "The publisher registry: who publishes spend files, where, and how to read them.", ["list"])
+    listing = command(commands, "list", "list the registered publishers",
+                      "List the registered publishers with their codes, landing pages and corpus files.", LIST_EXAMPLES)
     listing.add_argument("--registry", type=Path, help="registry YAML file (default: the package's publishers.yaml)")
     listing.add_argument("--from-dir", type=Path, help="corpus folder to count files in (default: the shared realdata)")
     listing.add_argument("--kind", help="only publishers of this kind (ccg, trust, council ...)")
     listing.set_defaults(func=run_list)
 
-    fetch = subparsers.add_parser(
-        "fetch",
-        help="download a publisher's spend files into the raw store",
-        description="Find a publisher's spend files on its transparency pages (or in a local corpus) "
-        "and store the new or changed ones with their provenance.",
-        epilog=FETCH_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    fetch = command(subparsers, "fetch", "download a publisher's spend files into the raw store",
+                    "Find a publisher's spend files on its transparency pages (or in a local corpus) and store the "
+                    "new or changed ones with their provenance.", FETCH_EXAMPLES)
     fetch.add_argument("--publisher", required=True, metavar="SLUG", help="registry slug, or 'all'")
     fetch.add_argument("--period", metavar="YYYY-MM[..YYYY-MM]", help="only files covering these months, e.g. 2020-04..2021-03")
     fetch.add_argument("--raw-dir", type=Path, help="raw store root (default: data/raw, or $SPEND_DATA/raw)")

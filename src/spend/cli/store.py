@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from spend.cli.common import add_data_option, command
 from spend.cli import common
 
 BUILD_EXAMPLE = """\
@@ -81,21 +82,18 @@ def run_status(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `spend build` and `spend status`."""
-    b = subparsers.add_parser("build", help="parse new or changed raw files into the Parquet + DuckDB store",
-                              description="Build the clean store from data/raw/spend.", epilog=BUILD_EXAMPLE,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    b.add_argument("--data", metavar="DIR", help="data folder holding raw/ and clean/ (default: ./data or $SPEND_DATA)")
+    b = command(subparsers, "build", "parse new or changed raw files into the Parquet + DuckDB store",
+                "Build the clean store from data/raw/spend.", BUILD_EXAMPLE)
+    add_data_option(b)
     b.add_argument("--workers", type=int, help="parsing processes (default: one per core)")
     b.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler to parse on, e.g. tcp://127.0.0.1:8786")
     b.add_argument("--force", action="store_true", help="re-parse and rewrite everything")
     b.add_argument("--registry", type=Path, help="publisher registry YAML (default: the package's publishers.yaml)")
     b.set_defaults(func=run_build)
 
-    st = subparsers.add_parser("status", help="what the store holds per publisher and month, and what is missing",
-                               description="Files fetched, parsed, failed; payments, rejects and missing months per "
-                                           "publisher.",
-                               epilog=STATUS_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    st.add_argument("--data", metavar="DIR", help="data folder (default: ./data or $SPEND_DATA)")
+    st = command(subparsers, "status", "what the store holds per publisher and month, and what is missing",
+                 "Files fetched, parsed, failed; payments, rejects and missing months per publisher.", STATUS_EXAMPLE)
+    add_data_option(st)
     st.add_argument("--publisher", metavar="SLUG", help="only this publisher")
     st.add_argument("--months", action="store_true", help="also list payments and totals per month")
     st.set_defaults(func=run_status)

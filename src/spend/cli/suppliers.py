@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 
+from spend.cli.common import command, command_group
 from spend.core.errors import SpendError
 
 REVIEW_EXAMPLES = """\
@@ -41,38 +42,27 @@ every spelling it was published under and how that spelling was matched (exact, 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `suppliers` command, with `review`, `apply` and `report`, to the project's sub-parsers."""
-    suppliers = subparsers.add_parser(
-        "suppliers",
-        help="resolve supplier names to suppliers; review and overrule the matching",
-        description="Cluster published supplier names into suppliers; review candidate merges; apply decisions.",
-    )
-    commands = suppliers.add_subparsers(dest="suppliers_command", metavar="{review,apply,report}")
-    commands.required = True
-
-    review = commands.add_parser(
-        "review", help="write candidate merges for an analyst to decide",
-        description="Write the candidate supplier merges in the review band, with evidence, biggest first.",
-        epilog=REVIEW_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    commands = command_group(
+        subparsers, "suppliers", "resolve supplier names to suppliers; review and overrule the matching",
+        "Cluster published supplier names into suppliers; review candidate merges; apply decisions.",
+        ["review", "apply", "report"])
+    review = command(commands, "review", "write candidate merges for an analyst to decide",
+                     "Write the candidate supplier merges in the review band, with evidence, biggest first.",
+                     REVIEW_EXAMPLES)
     _add_payments_options(review)
     review.add_argument("--out", type=Path, default=Path("reports/supplier_review.csv"),
                         help="review file to write (default: reports/supplier_review.csv)")
     review.set_defaults(func=run)
 
-    apply = commands.add_parser(
-        "apply", help="append the decisions of a marked review file to the overrides",
-        description="Read a review file marked with same/never and append the decisions to the overrides file.",
-        epilog=APPLY_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    apply = command(commands, "apply", "append the decisions of a marked review file to the overrides",
+                    "Read a review file marked with same/never and append the decisions to the overrides file.",
+                    APPLY_EXAMPLES)
     apply.add_argument("review_file", type=Path, help="the review file, with its decision column filled in")
     apply.add_argument("--overrides", type=Path, help="overrides file to append to (default: the package's)")
     apply.set_defaults(func=run)
 
-    report = commands.add_parser(
-        "report", help="list the largest suppliers with their name variants",
-        description="List the largest suppliers by pounds paid, with every published spelling.",
-        epilog=REPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    report = command(commands, "report", "list the largest suppliers with their name variants",
+                     "List the largest suppliers by pounds paid, with every published spelling.", REPORT_EXAMPLES)
     _add_payments_options(report)
     report.add_argument("--top", type=int, default=10, help="how many suppliers (default 10)")
     report.set_defaults(func=run)
