@@ -10,6 +10,12 @@ from spend.core.config import realdata_dir, realdata_more_dir
 
 
 def pytest_configure(config):
+    # No test reads or writes the developer's own data folder (its local publisher registry above all): the
+    # default data folder is an empty one of the run's; tests that want another set SPEND_DATA themselves.
+    import os
+    import tempfile
+
+    os.environ["SPEND_DATA"] = tempfile.mkdtemp(prefix="spend-test-data-")
     for root, shared, variable in ((realdata_dir(), "realdata", "SPEND_REALDATA"),
                                    (realdata_more_dir(), "realdata-more", "SPEND_REALDATA_MORE")):
         if not (root / "README.md").is_file():

@@ -19,9 +19,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
-import pytest
-
 from spend.sources.local import add_notice_files
 from spend.store.build import build_store
 from spend.sources.registry import get_publisher

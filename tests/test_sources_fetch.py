@@ -20,7 +20,7 @@ from spend.sources.download import SessionPool
 from spend.sources.errors import FetchUsageError
 from spend.sources.fetch import fetch_publisher, import_corpus
 from spend.core.periods import Period
-from spend.sources.registry import get_publisher, load_publishers
+from spend.sources.registry import default_registry_path, get_publisher, load_publishers
 
 CROY = "nhs-london-2020-21/CROY"
 NWHO = "nhs-london-2020-21/NWHO"
@@ -285,7 +285,7 @@ def test_cli_usage_errors_are_one_line(registry, tmp_path, capsys):
         return captured.err.strip()
 
     assert cli("fetch", "--publisher", "no-such-body", "--registry", str(registry)) == 1
-    assert error_line() == f"error: no-such-body: no such publisher in {registry}; run 'spend publishers list'"
+    assert error_line() == "error: no-such-body: no such publisher in the registry; run 'spend publishers list'"
     assert cli("fetch", "--publisher", "oxford-city-council", "--raw-dir", str(tmp_path)) == 1
     assert "no landing page is known for this publisher" in error_line()
     assert cli("fetch", "--publisher", "lambeth", "--period", "April 2020", "--raw-dir", str(tmp_path)) == 1
@@ -309,7 +309,10 @@ def test_publishers_list(registry, capsys, realdata):
     trusts = capsys.readouterr().out.splitlines()
     assert trusts[-1].startswith("8 publishers") and all(" trust " in line for line in trusts[2:-1])
     assert cli("publishers", "list", "--registry", str(registry)) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == f"3 publishers ({registry})"
+    # A further registry extends the package's, never replaces it.
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"{len(load_publishers()) + 3} publishers ({default_registry_path()}; {registry}; 3 not in the package's "
+        "registry)")
 
 
 def test_help_has_examples(capsys):

@@ -189,7 +189,7 @@ def test_a_custom_registry_may_point_at_a_local_server(tmp_path):
 @pytest.mark.parametrize("change, message", [
     (("slug: test-trust", "slug: Test_Trust"), "slug"),
     (("kind: trust", "kind: hospital"), "kind 'hospital' is not one of"),
-    (("  notes: a test\n", ""), "missing field(s) ['notes']"),
+    (("  name: Test Trust\n", ""), "missing field(s) ['name']"),
     (("ods_code: \"ABC\"", "ods_code: 12"), "ods_code"),
     (("http://127.0.0.1:8000/spend", "ftp://example/spend"), "not an http(s) URL"),
     (("{publisher_column: true}", "{date_order: sideways}"), "date_order"),

@@ -106,14 +106,14 @@ NHS_KINDS = frozenset({"nhs-england", "ccg", "icb", "trust"})
 
 
 def _registry() -> list:
-    from spend.sources.registry import load_publishers
+    from spend.sources.registry import publishers_for
 
-    return load_publishers()
+    return publishers_for()
 
 
 def registry_publisher_names() -> dict[str, list[str]]:
-    """slug -> the names the publisher registry gives the body."""
-    return {p.slug: [p.name] for p in _registry()}
+    """slug -> the names the publisher registry (the package's and the data folder's) gives the body."""
+    return {p.slug: [p.name, *p.aliases] for p in _registry()}
 
 
 def nhs_publishers(payments: pd.DataFrame) -> list[str]:

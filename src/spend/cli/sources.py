@@ -1,4 +1,4 @@
-"""`spend publishers list` and `spend fetch`: a thin shell over `spend.sources`.
+"""`spend publishers list`, `spend fetch` and `spend add`: a thin shell over `spend.sources`.
 
 Wire into the project's CLI with `register(subparsers)`; each command sets `func` to its
 `run_*(args) -> int`. Errors are `SpendError`s, which the main CLI prints as one line.
@@ -7,12 +7,14 @@ Wire into the project's CLI with `register(subparsers)`; each command sets `func
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from spend.cli.common import command, command_group
+from spend.cli import common
+from spend.cli.common import add_data_option, command, command_group
 from spend.core import config
 from spend.core.periods import Period, PeriodError
 from spend.sources.errors import FetchUsageError
@@ -47,6 +49,28 @@ that serves HTML where a file was linked is reported and not stored. Exit status
 page failed.
 """
 
+ADD_EXAMPLES = """\
+examples:
+  spend add ~/downloads/ncl --publisher "NHS North Central London CCG" --kind ccg
+  spend add "NCL 13 - April 2021.pdf" --publisher nhs-north-central-london-ccg
+  spend add ~/downloads/ncl-icb --publisher "NHS North Central London ICB" --kind icb
+  spend add ~/downloads/hounslow --publisher "Hounslow CCG" --same-as nhs-hounslow-ccg
+  spend add ~/downloads/ncl --publisher "NHS North Central London CCG" --dry-run
+
+Each file goes to <data>/raw/spend/<publisher>/<period>/ with <file>.meta.json beside it (the original
+path as a file:// URL, when it was added, size, sha256, format). The period is read from the file's
+name, else from the months its payment dates span, else the file is filed as 'undated'.
+
+--publisher takes a slug, a name or another name of a registered body. A body the registry does not
+know is added to <data>/publishers.yaml, which every spend command reads with the package's registry
+(never instead of it); only the name is needed. --same-as SLUG records the name as another name of a
+registered body (a renamed trust); --successor SLUG says which body took the new one's place.
+
+Every file not taken is listed with the reason: not a spend file, the same bytes as a stored file, a
+conversion of another file given (X.pdf.csv beside X.pdf), or a PDF of a month whose table is taken.
+Exit status 1 when none of the files given is in the store afterwards. Then: spend build.
+"""
+
 _REALDATA = object()  # --from-dir given without a folder
 
 
@@ -56,7 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "The publisher registry: who publishes spend files, where, and how to read them.", ["list"])
     listing = command(commands, "list", "list the registered publishers",
                       "List the registered publishers with their codes, landing pages and corpus files.", LIST_EXAMPLES)
-    listing.add_argument("--registry", type=Path, help="registry YAML file (default: the package's publishers.yaml)")
+    listing.add_argument("--registry", type=Path, help="a further registry YAML, read after the package's and the "
+                                                       "data folder's (its entries add bodies or amend them)")
+    add_data_option(listing)
     listing.add_argument("--from-dir", type=Path, help="corpus folder to count files in (default: the shared realdata)")
     listing.add_argument("--kind", help="only publishers of this kind (ccg, trust, council ...)")
     listing.set_defaults(func=run_list)
@@ -67,36 +93,60 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--publisher", required=True, metavar="SLUG", help="registry slug, or 'all'")
     fetch.add_argument("--period", metavar="YYYY-MM[..YYYY-MM]", help="only files covering these months, e.g. 2020-04..2021-03")
     fetch.add_argument("--raw-dir", type=Path, help="raw store root (default: data/raw, or $SPEND_DATA/raw)")
-    fetch.add_argument("--registry", type=Path, help="registry YAML file (default: the package's publishers.yaml)")
+    fetch.add_argument("--registry", type=Path, help="a further registry YAML, read after the package's and the "
+                                                     "data folder's (its entries add bodies or amend them)")
     fetch.add_argument("--from-dir", nargs="?", const=_REALDATA, metavar="DIR",
                        help="copy the registry's corpus files from DIR instead of the web (default DIR: the shared realdata)")
     fetch.add_argument("--dry-run", action="store_true", help="list what would be fetched; write nothing")
     fetch.add_argument("--max-pages", type=int, default=60, help="pages to read per landing page at most (default 60)")
     fetch.set_defaults(func=run_fetch)
 
+    add = command(subparsers, "add", "file spend files from this machine under a publisher, registered or new",
+                  "File spend files you have into the raw store, with provenance, under a registered or new "
+                  "publisher.", ADD_EXAMPLES)
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spend files, or folders holding them")
+    add.add_argument("--publisher", required=True, metavar="NAME",
+                     help="the body that published them: a registry slug or name, or a new body's name")
+    add.add_argument("--kind", help="for a new body: one of ccg, icb, trust, council, department, agency, ...")
+    add.add_argument("--ods-code", help="for a new body: its NHS ODS code")
+    add.add_argument("--successor", metavar="SLUG", help="for a new body: the registered body that took its place")
+    add.add_argument("--same-as", metavar="SLUG", help="NAME is another name of this registered body")
+    add.add_argument("--dry-run", action="store_true", help="say what would be added; write nothing")
+    add_data_option(add)
+    add.set_defaults(func=run_add)
+
 
 def run_list(args: argparse.Namespace) -> int:
     from spend.sources.fetch import corpus_counts
-    from spend.sources.registry import default_registry_path, load_publishers
+    from spend.sources.registry import default_registry_path, load_publishers, local_registry_path, publishers_for
 
-    publishers = load_publishers(args.registry)
+    data = common.data_dir(args)
+    publishers = publishers_for(data, extra=args.registry)
+    package = {p.slug for p in load_publishers()}
     if args.kind:
         publishers = [p for p in publishers if p.kind == args.kind]
     counts = corpus_counts(publishers, args.from_dir or config.realdata_dir())
     rows = [("slug", "name", "kind", "ODS", "pages", "corpus")]
-    rows += [(p.slug, p.name, p.kind, p.ods_code or "-", str(len(p.landing_pages)), str(counts[p.slug])) for p in publishers]
+    rows += [(p.slug, p.name, p.kind or "-", p.ods_code or "-", str(len(p.landing_pages)), str(counts[p.slug]))
+             for p in publishers]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
         cells = [c.rjust(w) if j >= 4 else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths))]
         print("  ".join(cells).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
-    print(f"{len(publishers)} publishers ({args.registry or default_registry_path()})")
+    added = [p for p in publishers if p.slug not in package]
+    sources = [str(default_registry_path())]
+    if local_registry_path(data).is_file():
+        sources.append(str(local_registry_path(data)))
+    if args.registry:
+        sources.append(str(args.registry))
+    print(f"{len(publishers)} publishers ({'; '.join(sources)}; {len(added)} not in the package's registry)")
     return 0
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    from spend.sources.registry import get_publisher, load_publishers
+    from spend.sources.registry import publisher_named, publishers_for
 
     try:
         period = Period.parse(args.period) if args.period else None
@@ -105,16 +155,15 @@ def run_fetch(args: argparse.Namespace) -> int:
     raw_root = args.raw_dir or config.raw_dir()
     if args.max_pages < 1:
         raise FetchUsageError(None, "--max-pages must be at least 1")
-    if args.publisher == "all":
-        publishers = load_publishers(args.registry)
-    else:
-        publishers = [get_publisher(args.publisher, args.registry)]
+    publishers = publishers_for(Path(raw_root).parent, extra=args.registry)
+    if args.publisher != "all":
+        publishers = [publisher_named(publishers, args.publisher)]
     source_dir = None
     if args.from_dir is not None:
         source_dir = config.realdata_dir() if args.from_dir is _REALDATA else Path(args.from_dir)
         if not source_dir.is_dir():
             raise FetchUsageError(source_dir, "--from-dir: no such folder")
-    failed = False
+    failed, took = False, 0
     for publisher in publishers:
         if args.publisher == "all" and source_dir is None and not publisher.landing_pages:
             print(f"{publisher.slug}: no landing page known; skipped", file=sys.stderr)
@@ -122,9 +171,33 @@ def run_fetch(args: argparse.Namespace) -> int:
         if args.publisher == "all" and source_dir is not None and not publisher.corpus:
             continue  # nothing of this publisher's in the corpus
         report = _fetch_one(publisher, args, period, raw_root, source_dir)
+        if args.publisher == "all" and source_dir is not None and not report.outcomes:
+            continue  # none of its files in this folder
         _print_report(report, dry_run=args.dry_run)
         failed = failed or not report.ok
+        took += sum(report.count(s) for s in ("fetched", "not-modified", "unchanged", "would-fetch"))
+    if source_dir is not None:
+        return _report_not_taken(publishers, args.publisher, source_dir, took) or int(failed)
     return 1 if failed else 0
+
+
+def _report_not_taken(publishers: list[Publisher], asked: str, source_dir: Path, took: int) -> int:
+    """After --from-dir: with --publisher all, every file of the folder that no publisher took, and why;
+    1 when nothing at all was taken."""
+    from spend.sources.fetch import unclaimed_files
+
+    if asked == "all":
+        left = unclaimed_files(publishers, source_dir)
+        if left:
+            print(f"{len(left)} file(s) in {source_dir} not taken:")
+            for path, reason in left:
+                print(f"  {path.relative_to(source_dir)}: {reason}")
+    if took:
+        return 0
+    whose = "a registered publisher's" if asked == "all" else f"{publishers[0].slug}'s"
+    print(f"error: no file in {source_dir} was taken: none is {whose} corpus file (spend publishers list shows "
+          "the corpus counts). For a folder of your own files: spend add FOLDER --publisher NAME", file=sys.stderr)
+    return 1
 
 
 def _fetch_one(publisher: Publisher, args: argparse.Namespace, period: Period | None, raw_root: Path,
@@ -164,3 +237,61 @@ def _print_report(report: FetchReport, *, dry_run: bool) -> None:
     for problem in report.problems:
         print(f"error: {problem}", file=sys.stderr)
     print(report.summary())
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from spend.sources import registry
+    from spend.sources.local import add_spend_files
+
+    data = common.data_dir(args)
+    publishers = registry.publishers_for(data)
+    new = False
+    if args.same_as:
+        publisher = registry.publisher_named(publishers, args.same_as)
+        if registry.find_publisher([publisher], args.publisher) is None:
+            publisher = registry.add_local_alias(data, publisher.slug, args.publisher) if not args.dry_run else publisher
+            print(f"{args.publisher!r} recorded as another name of {publisher.slug} ({publisher.name})")
+    else:
+        publisher = registry.find_publisher(publishers, args.publisher)
+        if publisher is None:
+            new = True
+            publisher = registry.add_local_publisher(data, args.publisher, kind=args.kind, ods_code=args.ods_code,
+                                                     successor=args.successor, write=False)
+        elif args.kind or args.ods_code or args.successor:
+            print(f"note: {publisher.slug} is already registered; --kind, --ods-code and --successor apply to a "
+                  "new body only", file=sys.stderr)
+    from tqdm import tqdm
+
+    # Files whose name gives no period are parsed for their dates: slow for long PDFs, so show it.
+    bar = tqdm(desc="reading dates", unit="file", disable=not sys.stderr.isatty(), file=sys.stderr, leave=False)
+    try:
+        report = add_spend_files(args.paths, publisher, data / "raw", dry_run=args.dry_run,
+                                 on_file=lambda _path: bar.update(1))
+    finally:
+        bar.close()
+    if new and not args.dry_run and not report.took_nothing:
+        registry.add_local_publisher(data, args.publisher, kind=args.kind, ods_code=args.ods_code,
+                                     successor=args.successor)
+        print(f"new publisher {publisher.name!r} ({publisher.slug}) added to {registry.local_registry_path(data)}")
+    _print_added(report)
+    if report.took_nothing:
+        print(f"error: none of the files given was taken for {publisher.slug}", file=sys.stderr)
+        return 1
+    if not args.dry_run:
+        print(f"next: spend build, then spend status --publisher {publisher.slug}")
+    return 1 if report.count("failed") else 0
+
+
+def _print_added(report) -> None:
+    from urllib.parse import unquote, urlsplit
+
+    for o in report.outcomes:
+        path = os.path.relpath(unquote(urlsplit(o.url).path))
+        path = unquote(urlsplit(o.url).path) if path.startswith("..") else path
+        period = o.period.label if o.period else ("undated" if o.status in ("added", "would add") else "")
+        line = f"  {o.status:14s} {period:17s} {path}"
+        if o.reason:
+            line += f": {o.reason}"
+        print(line, file=sys.stderr if o.status == "failed" else sys.stdout)
+    print(report.summary())
+

@@ -34,12 +34,11 @@ examples:
 def run_build(args: argparse.Namespace) -> int:
     from spend.store.build import build_store
 
-    publishers = None
-    if args.registry:
-        from spend.sources.registry import load_publishers
+    from spend.sources.registry import publishers_for
 
-        publishers = {p.slug: p for p in load_publishers(args.registry)}
-    result = build_store(common.data_dir(args), publishers=publishers, workers=args.workers, scheduler=args.scheduler,
+    data = common.data_dir(args)
+    publishers = {p.slug: p for p in publishers_for(data, extra=args.registry)}
+    result = build_store(data, publishers=publishers, workers=args.workers, scheduler=args.scheduler,
                          progress=sys.stderr.isatty(), force=args.force)
     print(result.summary())
     for path, error in result.failed:
@@ -47,21 +46,47 @@ def run_build(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _why_empty(pubs) -> str:
+    """Why a store (or the publisher asked about) holds no payments."""
+    if not len(pubs):
+        return ("\nThe store holds no spend files: add some with spend fetch --publisher SLUG, or spend add FOLDER "
+                "--publisher NAME for files you have, then spend build.")
+    failed, parsed = int(pubs["failed"].sum()), int(pubs["parsed"].sum())
+    parts = []
+    if failed:
+        parts.append(f"{failed} file(s) could not be parsed (listed below)")
+    if parsed:
+        parts.append(f"{parsed} file(s) were parsed but held no payment rows (spend parse --explain FILE says what "
+                     "the parser saw)")
+    return "\nNo payments: " + "; ".join(parts) + "."
+
+
 def run_status(args: argparse.Namespace) -> int:
     from spend.analysis.coverage import store_status
     from spend.core.money import format_gbp
 
-    status = store_status(common.data_dir(args))
+    data = common.data_dir(args)
+    status = store_status(data)
     pubs = status.publishers
     if args.publisher:
-        pubs = pubs[pubs["publisher_id"] == args.publisher]
+        from spend.sources.registry import publisher_named, publishers_for
+
+        slug = publisher_named(publishers_for(data), args.publisher).slug  # UnknownPublisher: exit 1
+        pubs = pubs[pubs["publisher_id"] == slug]
+        status.months = status.months[status.months["publisher_id"] == slug]
+        status.failed = status.failed[status.failed["publisher_id"] == slug]
+        status.warned = status.warned[status.warned["publisher_id"] == slug]
+        if not len(pubs):
+            print(f"{slug}: no files in the store (spend fetch --publisher {slug}, or spend add FOLDER --publisher "
+                  f"{slug}, then spend build)")
+            return 0
     with common.wide_pandas():
         pubs = pubs.assign(total_gbp=pubs["total_gbp"].map(format_gbp)).rename(columns={"total_gbp": "total"})
         print(pubs.fillna("").to_string(index=False) if len(pubs) else "no publishers in the store")
+        if not len(pubs) or not pubs["payments"].sum():
+            print(_why_empty(pubs))
         if args.months:
             months = status.months
-            if args.publisher:
-                months = months[months["publisher_id"] == args.publisher]
             months = months.assign(total_gbp=months["total_gbp"].map(format_gbp)).rename(columns={"total_gbp": "total"})
             print()
             print(months.to_string(index=False))
@@ -88,12 +113,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--workers", type=int, help="parsing processes (default: one per core)")
     b.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler to parse on, e.g. tcp://127.0.0.1:8786")
     b.add_argument("--force", action="store_true", help="re-parse and rewrite everything")
-    b.add_argument("--registry", type=Path, help="publisher registry YAML (default: the package's publishers.yaml)")
+    b.add_argument("--registry", type=Path, help="a further publisher registry YAML, read after the package's and "
+                                                 "the data folder's (its entries add bodies or amend them)")
     b.set_defaults(func=run_build)
 
     st = command(subparsers, "status", "what the store holds per publisher and month, and what is missing",
                  "Files fetched, parsed, failed; payments, rejects and missing months per publisher.", STATUS_EXAMPLE)
     add_data_option(st)
-    st.add_argument("--publisher", metavar="SLUG", help="only this publisher")
+    st.add_argument("--publisher", metavar="SLUG", help="only this publisher (its slug, name or another name)")
     st.add_argument("--months", action="store_true", help="also list payments and totals per month")
     st.set_defaults(func=run_status)

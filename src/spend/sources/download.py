@@ -604,6 +604,7 @@ def import_file(source: Path, slug: str, period: Period | None, raw_root: Path, 
         "last_modified": modified,
         "format": fmt,
         "file_name": target.name,
+        "added_from": str(source),
     }
     partial = Path(raw_root) / PARTIAL_DIR
     partial.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ period asked for). A problem with one file or one page never stops the run; it i
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -22,6 +23,7 @@ from spend.core.errors import SpendError
 from spend.sources.discover import DEFAULT_MAX_PAGES, Discovery, discover
 from spend.sources.download import (
     DEFAULT_MAX_BYTES,
+    FILE_SUFFIXES,
     FileLink,
     Outcome,
     RawIndex,
@@ -206,3 +208,27 @@ def corpus_counts(publishers: Iterable[Publisher], source_dir: Path) -> dict[str
     if not source_dir.is_dir():
         return {p.slug: 0 for p in publishers}
     return {p.slug: len(p.corpus_files(source_dir)) for p in publishers}
+
+
+def unclaimed_files(publishers: Iterable[Publisher], source_dir: Path) -> list[tuple[Path, str]]:
+    """The spend-like files (by extension) in `source_dir` that no publisher's `corpus` takes, each with why:
+    excluded by an entry, a conversion of another file, or no registered publisher's."""
+    source_dir = Path(source_dir)
+    publishers = list(publishers)
+    claimed = {path for p in publishers for path in p.corpus_files(source_dir)}
+    out = []
+    for path in sorted(source_dir.rglob("*")):
+        if not path.is_file() or path.suffix.lower() not in FILE_SUFFIXES or path in claimed:
+            continue
+        relative = path.relative_to(source_dir).as_posix()
+        excluded = next((p.slug for p in publishers if p.is_excluded(relative)
+                         and any(fnmatch.fnmatch(relative, g) for g in p.corpus)), None)
+        if Path(path.stem).suffix.lower() in FILE_SUFFIXES and path.with_name(path.stem).is_file():
+            reason = f"a conversion of {path.stem!r}, which is taken instead"
+        elif excluded:
+            reason = f"excluded by the registry entry of {excluded} (not its payments)"
+        else:
+            reason = "no registered publisher's file: spend add FILE --publisher NAME files it"
+        out.append((path, reason))
+    return out
+

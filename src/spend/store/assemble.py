@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from spend.core import schema
 from spend.core.money import pence_to_decimal
@@ -69,6 +70,12 @@ def write_payments(out: Path, by_publisher: dict[str, list[RawSpendFile]], keys:
         n_dups += n - table["duplicate_of"].null_count
         amounts = pc.sum(table["amount_gbp"]).as_py()
         total += int(amounts * 100) if amounts is not None else 0
+    if not any(out.rglob("*.parquet")):
+        # No file gave a payment (every one failed, or held none): an empty part keeps the columns, so
+        # the payments view and load_payments answer with no rows rather than fail.
+        empty = out / "publisher_id=none" / "year=0"
+        empty.mkdir(parents=True)
+        pq.write_table(target.empty_table().drop_columns(["publisher_id", "year"]), empty / "part-0.parquet")
     return n_rows, n_dups, total
 
 

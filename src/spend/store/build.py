@@ -86,7 +86,8 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
                 scheduler: str | None = None, progress: bool = False, force: bool = False) -> BuildResult:
     """Parse what is new or changed under data/raw and (re)write the clean store.
 
-    `publishers` maps a slug to its registry entry (default: spend.sources.registry); `workers`
+    `publishers` maps a slug to its registry entry (default: the package registry with the data folder's
+    own, spend.sources.registry.publishers_for); `workers`
     processes parse in parallel (default: one per core); `scheduler` sends the parsing to a Dask
     cluster instead (`tcp://host:8786`); `force` re-parses and rewrites everything.
     """
@@ -96,9 +97,9 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
     cache = clean / "_build" / "parsed"
     state_path = clean / "_build" / "state.json"
     if publishers is None:
-        from spend.sources.registry import load_publishers
+        from spend.sources.registry import publishers_for
 
-        publishers = {p.slug: p for p in load_publishers()}
+        publishers = {p.slug: p for p in publishers_for(data)}
 
     files = find_raw_files(data)
     notice_files = find_notice_files(data)
@@ -191,7 +192,8 @@ def _publisher(publishers: dict, f: RawSpendFile):
     entry = publishers.get(f.publisher_id)
     if entry is None:
         raise BuildError(f.path, f"publisher folder {f.publisher_id!r} is not in the publisher registry "
-                                 "(spend publishers list shows the slugs)")
+                                 "(spend publishers list shows the slugs; spend add FILE --publisher NAME files "
+                                 "a new body's files and registers it)")
     return entry
 
 
