@@ -104,9 +104,9 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
     files = find_raw_files(data)
     notice_files = find_notice_files(data)
     if not files and not notice_files:
-        raise BuildError(spend_raw_root(data), "no raw spend files or notices; fetch some first (spend fetch "
-                                               "--publisher SLUG, spend fetch --publisher all --from-dir "
-                                               "../shared/realdata, or spend notices fetch)")
+        raise BuildError(spend_raw_root(data), "no raw spend files or notices; fetch or add some first (spend "
+                                               "fetch --publisher SLUG, spend add FOLDER --publisher NAME, or "
+                                               "spend notices fetch)")
     cache.mkdir(parents=True, exist_ok=True)
     state = _load_state(state_path)
     version = parse_cache.parser_version()
