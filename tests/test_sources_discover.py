@@ -18,8 +18,8 @@ from spend.sources.discover import (
     link_format, prefer_tables, reads_like_a_file,
 )
 from spend.sources.download import FileLink, SessionPool
-from spend.sources.fetch import fetch_publisher
-from spend.sources.probe import Probe, judge_headers
+from spend.sources.fetch import fetch_publisher, get_page
+from spend.sources.probe import Probe, judge_headers, probe_link
 from spend.sources.registry import load_publishers
 
 PAGE = "https://www.example-trust.nhs.uk/about-us/spend-over-25k"
@@ -496,9 +496,6 @@ def test_a_document_link_the_server_cannot_answer_is_a_problem(site, tmp_path):
     site.page("/broken/spend", '<a href="/documents/d/guest/payments-april-2020">April 2020</a>'
                                '<a href="/files/payments-may-2020.csv">May 2020</a>')
     with SessionPool(wait_scale=0) as pool:
-        from spend.sources.fetch import get_page
-        from spend.sources.probe import probe_link
-
         found = discover(site.url("/broken/spend"), lambda url: get_page(pool, url),
                          check_link=lambda url: probe_link(pool, url))
     assert [path_of(f.url) for f in found.files] == ["/files/payments-may-2020.csv"]
@@ -507,6 +504,19 @@ def test_a_document_link_the_server_cannot_answer_is_a_problem(site, tmp_path):
     assert found.problems[0].startswith(f"{site.url('/documents/d/guest/payments-april-2020')}: could not tell whether "
                                         "it is a spend file: HTTP 404 Not Found")
     assert [(h.method, h.status) for h in site.hits("/documents/d/guest/payments-april-2020")] == [("HEAD", 404), ("GET", 404)]
+
+
+def test_when_head_says_nothing_useful_the_first_bytes_decide(site, realdata):
+    site.add("/download/4471", SiteResource(file=realdata / NWHO / "NWHO 07 - October.pdf",
+                                            content_type="application/octet-stream"))
+    site.add("/download/4472", SiteResource(body=b"<!DOCTYPE html><html><body>Sign in</body></html>",
+                                            content_type="application/octet-stream"))
+    with SessionPool(wait_scale=0) as pool:
+        october, sign_in = probe_link(pool, site.url("/download/4471")), probe_link(pool, site.url("/download/4472"))
+    assert (october.format, october.page, october.requests) == ("pdf", False, 2)
+    assert october.evidence == "first bytes b'%PDF-1.5' (GET; HEAD said Content-Type application/octet-stream)"
+    assert (sign_in.format, sign_in.page) == (None, True)
+    assert [(h.method, h.range) for h in site.hits("/download/4471")] == [("HEAD", None), ("GET", "bytes=0-2047")]
 
 
 def cli(*argv: str) -> int:
