@@ -509,10 +509,15 @@ class _Handler(BaseHTTPRequestHandler):
 # Conditional GET is honoured the way web servers do it: If-None-Match against the ETag, else
 # If-Modified-Since against Last-Modified, answering 304 without a body.
 #
-# `site.fail(path, *faults)` queues faults for the next requests to that path, one per request:
+# `site.fail(path, *faults)` queues faults for the next GET requests to that path, one per request:
 # a status ("500", "503", "404"), "reset" (TCP reset before any answer), "reset-mid-body" (headers
 # and half the body, then a TCP reset), "truncate" (full Content-Length, half the body, then close),
 # "html200" (an HTML error page with status 200), "ok".
+#
+# HEAD is answered with GET's headers and no body, or refused with 405 where a resource says so
+# (`SiteResource.head=False`, as some CMS download handlers do). A Range header is logged, not
+# honoured: the whole body is sent, as dynamic download handlers do, so a client that wants only the
+# first bytes must stop reading.
 
 
 @dataclass
@@ -526,6 +531,7 @@ class SiteResource:
     last_modified: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     status: int = 200
+    head: bool = True  # False: HEAD is refused with 405 Method Not Allowed
 
     def data(self) -> bytes:
         return self.file.read_bytes() if self.file is not None else (self.body or b"")
@@ -543,6 +549,7 @@ class SiteHit:
     if_modified_since: str | None
     body_bytes: int
     user_agent: str
+    range: str | None = None
 
 
 def sha256(path: Path) -> str:
@@ -586,8 +593,8 @@ class FakePublisherSite(LoopbackHTTPServer):
     def fail(self, path: str, *faults: str) -> None:
         self.faults[path].extend(faults)
 
-    def hits(self, path: str | None = None) -> list[SiteHit]:
-        return [h for h in self.log if path is None or h.path == path]
+    def hits(self, path: str | None = None, method: str | None = None) -> list[SiteHit]:
+        return [h for h in self.log if (path is None or h.path == path) and (method is None or h.method == method)]
 
 
 class _SiteHandler(BaseHTTPRequestHandler):
@@ -608,12 +615,20 @@ class _SiteHandler(BaseHTTPRequestHandler):
             self._fault = faults.pop(0) if faults else "ok"
         self._answer(site.resources.get(self.path), self._fault)
 
+    def do_HEAD(self) -> None:
+        resource = self.site.resources.get(self.path)
+        self._fault = "ok"
+        if resource is not None and not resource.head:
+            self._send(405, b"", "text/html", {"Allow": "GET"})
+        else:
+            self._answer(resource, "ok")
+
     def _record(self, status: int, body_bytes: int) -> None:
         # Logged before the answer is written, so a client that has its answer finds it in the log.
         with self.site._lock:
-            self.site.log.append(SiteHit(self.path, "GET", status, self._fault, self.headers.get("If-None-Match"),
+            self.site.log.append(SiteHit(self.path, self.command, status, self._fault, self.headers.get("If-None-Match"),
                                          self.headers.get("If-Modified-Since"), body_bytes,
-                                         self.headers.get("User-Agent", "")))
+                                         self.headers.get("User-Agent", ""), self.headers.get("Range")))
 
     def _answer(self, resource: SiteResource | None, fault: str) -> tuple[int, int]:
         if fault == "reset":
@@ -665,6 +680,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str], *,
               cut: int | None = None, reset: bool = False) -> int:
         payload = body if cut is None else body[:cut]
+        if self.command == "HEAD":
+            payload = b""  # the headers GET would send, Content-Length included; no body
         self._record(status, len(payload) if status != 304 else 0)  # before anything reaches the client
         self.send_response(status)
         if content_type:

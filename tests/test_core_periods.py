@@ -259,6 +259,18 @@ TEXTS = [
     ("spend-1920.csv", "2019-04..2020-03"),
     ("2014", "2014-01..2014-12"),
     ("Transactions over £25k: 2021", "2021-01..2021-12"),  # 2021 is a year, not 2020/21
+    # financial years as GOV.UK and council pages write them in link text
+    ("2020 to 2021", "2020-04..2021-03"),
+    ("Financial year 2020 to 2021", "2020-04..2021-03"),
+    ("Spending over £25,000: 2019 to 2020", "2019-04..2020-03"),
+    ("FY 2020/21", "2020-04..2021-03"),
+    ("2020-21", "2020-04..2021-03"),
+    ("2020 to 2022", "2020-01..2020-12"),  # not consecutive years: not a financial year
+    ("April 2020 to March 2021", "2020-04..2021-03"),  # months with their years stay a range of months
+    # month names in any case
+    ("APRIL 2020", "2020-04"),
+    ("april 2020", "2020-04"),
+    ("SPEND OVER £500 - MARCH 2021.CSV", "2021-03"),
     # nothing
     ("invalid_excel.xlsx", None),
     ("Redaction rationale (PDF)", None),
@@ -287,6 +299,8 @@ def test_context_supplies_only_a_missing_year():
     assert infer_period("July", context="Payments 2018") == Period.month(2018, 7)
     assert infer_period("annual report", context="2020/21") is None
     assert infer_period("April 2019", context="2020/21") == Period.month(2019, 4)  # the text's own year wins
+    assert infer_period("January", context="Financial year 2020 to 2021") == Period.month(2021, 1)
+    assert infer_period("JULY", context="2020 to 2021") == Period.month(2020, 7)
 
 
 def test_bases():

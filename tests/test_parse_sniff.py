@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spend.core.errors import CorruptFile, EmptyFile, NotASpendFile, SpendError
-from spend.parse.sniff import CSV, PDF, SPEND_SUFFIXES, XLS, XLSX, decode_text, detect_format
+from spend.parse.sniff import CSV, PDF, SPEND_SUFFIXES, XLS, XLSX, decode_text, detect_format, format_of_start
 
 NHS = "nhs-london-2020-21"
 BY_SUFFIX = {".csv": CSV, ".xlsx": XLSX, ".xls": XLS, ".pdf": PDF}
@@ -65,6 +65,30 @@ def test_every_corpus_file_is_the_format_its_bytes_say(realdata):
 ])
 def test_real_files_of_each_format(realdata, relative, fmt):
     assert detect_format((realdata / relative).read_bytes(), relative) == fmt
+
+
+def test_the_first_bytes_of_every_corpus_file_say_its_format(realdata):
+    # What a link check sees (the first 2 KB of a body): the same answer as the whole file gives.
+    for path in corpus_spend_files(realdata):
+        data = path.read_bytes()
+        assert format_of_start(data[:2048]) == detect_format(data, path), path
+
+
+@pytest.mark.parametrize("head, expected", [
+    (b"<!DOCTYPE html><html><head><title>Spend</title>", "html"),
+    (b"\n\n  <html lang='en'><body>", "html"),
+    (b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     b"\x08\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheetPK", "ods"),
+    (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", XLSX),
+    (b"Body name,Date,Amount\r\nDorset Council,01/04/2020,26", CSV),  # the last line cut off
+    (b"Spend over \xa3500 April 2020\nSupplier;Amount\n", CSV),  # a title line, then the header
+    (b'{"data": []}', None),
+    (b"Just some words with no columns", None),
+    (b"", None),
+    (b"\x00\x01\x02binary", None),
+])
+def test_first_bytes(head, expected):
+    assert format_of_start(head) == expected
 
 
 def test_the_format_does_not_depend_on_the_name(realdata):

@@ -114,6 +114,12 @@ def test_names_from_headers_urls_and_link_text():
     assert name_for("https://x.org/getfile/9", "June", 'attachment; filename="../../../etc/passwd"', "csv") == "passwd.csv"
     # the publisher's name is kept even when the bytes are another format (ECGD's CSV named .xlsx)
     assert name_for("https://x.org/invalid_excel.xlsx", "", None, "csv") == "invalid_excel.xlsx"
+    # CMS document links without an extension at the end (Liferay): the file name inside the URL, else its
+    # last segment when the link text names only a format
+    liferay = "https://x.org/documents/20142/0/July+2020.csv/5f2c9a7e-31d4-b8a0-6e0f-6c1b2a9d4e11?version=1.0"
+    assert name_for(liferay, "July 2020", None, "csv") == "July+2020.csv"
+    assert name_for("https://x.org/documents/d/guest/payments-march-2020-csv", "CSV", None, "csv") == "payments-march-2020-csv.csv"
+    assert name_for("https://x.org/documents/d/guest/payments-march-2020", "PDF (300 KB)", None, "pdf") == "payments-march-2020.pdf"
 
 
 # --- sniffing -------------------------------------------------------------------------------------

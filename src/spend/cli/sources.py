@@ -20,6 +20,7 @@ from spend.core.periods import Period, PeriodError
 from spend.sources.errors import FetchUsageError
 
 if TYPE_CHECKING:
+    from spend.sources.discover import Discovery, SeenLink
     from spend.sources.download import Outcome
     from spend.sources.fetch import FetchReport
     from spend.sources.registry import Publisher
@@ -39,14 +40,18 @@ FETCH_EXAMPLES = """\
 examples:
   spend fetch --publisher croydon-health-services --period 2020-04..2021-03
   spend fetch --publisher lambeth --dry-run
+  spend fetch --publisher dorset-council --dry-run --verbose    # every link seen, and what it was taken for
   spend fetch --publisher nhs-hounslow-ccg --from-dir            # copy from ../shared/realdata
   spend fetch --publisher all --from-dir ../shared/realdata --raw-dir /tmp/raw
 
 Files go to <raw>/spend/<publisher>/<period>/<file> with <file>.meta.json beside each (URL, landing
 page, time, HTTP status, content type, size, sha256, ETag, Last-Modified, format). Re-running asks
 the publisher with If-None-Match / If-Modified-Since and writes nothing that has not changed. A page
-that serves HTML where a file was linked is reported and not stored. Exit status 1 if any file or
-page failed.
+that serves HTML where a file was linked is reported and not stored. Links without a file extension
+(a CMS's /documents/d/guest/april-2020) are checked with a HEAD request (or a GET of the first bytes).
+A month linked as both a table and a PDF is fetched as the table; the PDF is listed as an alternative.
+Exit status 1 if any file or page failed, or a landing page yielded no files (the links seen are then
+printed with why each was skipped).
 """
 
 ADD_EXAMPLES = """\
@@ -99,6 +104,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="copy the registry's corpus files from DIR instead of the web (default DIR: the shared realdata)")
     fetch.add_argument("--dry-run", action="store_true", help="list what would be fetched; write nothing")
     fetch.add_argument("--max-pages", type=int, default=60, help="pages to read per landing page at most (default 60)")
+    fetch.add_argument("--max-checks", type=int, default=200,
+                       help="links without a file extension to check with the server, per landing page (default 200)")
+    fetch.add_argument("--verbose", "-v", action="store_true", help="print every link seen and what it was taken for")
     fetch.set_defaults(func=run_fetch)
 
     add = command(subparsers, "add", "file spend files from this machine under a publisher, registered or new",
@@ -155,6 +163,8 @@ def run_fetch(args: argparse.Namespace) -> int:
     raw_root = args.raw_dir or config.raw_dir()
     if args.max_pages < 1:
         raise FetchUsageError(None, "--max-pages must be at least 1")
+    if args.max_checks < 0:
+        raise FetchUsageError(None, "--max-checks must be 0 or more")
     publishers = publishers_for(Path(raw_root).parent, extra=args.registry)
     if args.publisher != "all":
         publishers = [publisher_named(publishers, args.publisher)]
@@ -173,7 +183,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         report = _fetch_one(publisher, args, period, raw_root, source_dir)
         if args.publisher == "all" and source_dir is not None and not report.outcomes:
             continue  # none of its files in this folder
-        _print_report(report, dry_run=args.dry_run)
+        _print_report(report, dry_run=args.dry_run, verbose=args.verbose)
         failed = failed or not report.ok
         took += sum(report.count(s) for s in ("fetched", "not-modified", "unchanged", "would-fetch"))
     if source_dir is not None:
@@ -222,20 +232,30 @@ def _fetch_one(publisher: Publisher, args: argparse.Namespace, period: Period | 
             return import_corpus(publisher, source_dir=source_dir, raw_root=raw_root, period=period,
                                  dry_run=args.dry_run, on_file=step)
         return fetch_publisher(publisher, raw_root=raw_root, period=period, dry_run=args.dry_run,
-                               max_pages=args.max_pages, on_discovered=discovered, on_file=step)
+                               max_pages=args.max_pages, max_checks=args.max_checks, on_discovered=discovered,
+                               on_file=step)
     finally:
         bar.close()
 
 
-def _print_report(report: FetchReport, *, dry_run: bool) -> None:
+def _print_report(report: FetchReport, *, dry_run: bool, verbose: bool) -> None:
+    if verbose:
+        for discovery in report.discoveries:
+            _print_links(discovery)
     for outcome in report.outcomes:
         period = outcome.period.label if outcome.period else "undated"
         if dry_run and outcome.status == "would-fetch":
             print(f"would fetch {outcome.url} ({period}) -> {outcome.path}")
+        elif (dry_run or verbose) and outcome.status == "alternative":
+            print(f"alternative {outcome.url} ({period}): {outcome.reason}")
         elif outcome.status == "failed":
             print(f"error: {outcome.reason}", file=sys.stderr)
     for problem in report.problems:
         print(f"error: {problem}", file=sys.stderr)
+    for discovery in report.discoveries:
+        if discovery.pages and not discovery.files and not verbose:
+            print(f"links seen from {discovery.landing_page}:", file=sys.stderr)
+            _print_links(discovery, file=sys.stderr)
     print(report.summary())
 
 
@@ -295,3 +315,24 @@ def _print_added(report) -> None:
         print(line, file=sys.stderr if o.status == "failed" else sys.stdout)
     print(report.summary())
 
+
+def _print_links(discovery: Discovery, file=None) -> None:
+    """Every link seen from one landing page, under the page it is on, with its verdict."""
+    page = None
+    for seen in discovery.links:
+        if seen.page != page:
+            page = seen.page
+            print(f"page {page}", file=file)
+        print(f"  {_verdict(seen)}", file=file)
+
+
+def _verdict(seen: SeenLink) -> str:
+    """`file 2020-04 (csv): URL "text"`, `year page: URL "text"`, `skipped: URL "text" - why`."""
+    link = f'{seen.url} "{seen.text}"'
+    if seen.file is not None:
+        period = seen.file.period.label if seen.file.period else "undated"
+        notes = [n for n in (seen.reason, f"alternative to {seen.file.alternative_of}" if seen.file.alternative_of else "") if n]
+        return f"file {period} ({seen.file.format or 'format not known'}): {link}" + (f" [{'; '.join(notes)}]" if notes else "")
+    if seen.reason:
+        return f"{seen.verdict}: {link} - {seen.reason}"
+    return f"{seen.verdict}: {link}"

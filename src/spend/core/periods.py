@@ -17,8 +17,9 @@ What it understands, in the order it decides:
 6. A quarter: with a financial year (`Q1 2020/21`, `2020/21 Q1`) it is a *financial* quarter (Q1 =
    April-June, the NHS and local-government convention); with only a calendar year (`Q1 2014`) it is a
    *calendar* quarter (Q1 = January-March), because a bare calendar year says nothing of April starts.
-7. A financial year alone: `2020/21`, `2020-21`, `2020/2021`, `FY20/21`, `1011` (BBSRC's 2010/11 file)
-   gives April to March.
+7. A financial year alone: `2020/21`, `2020-21`, `2020/2021`, `FY20/21`, `1011` (BBSRC's 2010/11 file),
+   `2020 to 2021` (GOV.UK's style guide writes financial years this way: "financial year 2020 to
+   2021") gives April to March.
 8. A calendar year alone: `2014` gives January to December.
 
 Month names are matched whole-word, abbreviated (`Apr`, `Sept`) or misspelt the way publishers
@@ -319,7 +320,7 @@ class _Facts:
     nhs_months: list[int] = field(default_factory=list)
 
 
-_FY_FULL = re.compile(r"(?<!\d)(?:fy\s*)?(20\d\d)\s*(/|-|–|\s|_)\s*(20\d\d|\d\d)(?!\d)")
+_FY_FULL = re.compile(r"(?<!\d)(?:fy\s*)?(20\d\d)\s*(/|-|–|\sto\s|\s|_)\s*(20\d\d|\d\d)(?!\d)")
 _FY_SHORT = re.compile(r"(?<![\d/])(?:fy\s*)?(\d\d)\s*/\s*(\d\d)(?![\d/])")
 _FY_COMPACT = re.compile(r"(?<!\d)(\d\d)(\d\d)(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")  # spend publishing began in 2010

@@ -58,6 +58,34 @@ def detect_format(data: bytes, source: str | Path) -> str:
     return CSV
 
 
+_ODS_START = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"  # the first entry of an .ods, stored
+_DELIMITERS = re.compile(rb"[,\t;|]")
+
+
+def format_of_start(head: bytes) -> str | None:
+    """What the first bytes of a body (a few KB, the rest unread) show it to be: 'pdf', 'xls', 'xlsx',
+    'ods', 'csv' or 'html' (a web page), or None when they do not say. A zip is taken for an XLSX
+    (its first entries do not name the workbook reliably); `detect_format` decides once all the bytes
+    are there."""
+    if not head.strip():
+        return None
+    if head[:1024].lstrip().startswith(b"%PDF"):
+        return PDF
+    if head.startswith(_OLE2):
+        return XLS
+    if head.startswith(b"PK\x03\x04"):
+        return "ods" if _ODS_START in head[:200] else XLSX
+    text = head.lstrip(b"\xef\xbb\xbf")
+    if _HTML.match(text) or b"<html" in text[:1024].lower():
+        return "html"
+    if text.lstrip()[:1] in (b"{", b"[", b"<") or b"\x00" in text:
+        return None  # JSON, XML, binary: not a file we read, but not known to be a page either
+    lines = text.splitlines()
+    if len(lines) > 1 and not text.endswith((b"\n", b"\r")):
+        lines = lines[:-1]  # cut off where the read stopped
+    return CSV if any(_DELIMITERS.search(line) for line in lines[:10]) else None
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode a text file; return (text, encoding name). A byte-order mark decides (UTF-8, UTF-16); else
     UTF-8 first, then cp1252, then latin-1."""

@@ -156,11 +156,26 @@ def disposition_filename(header: str | None) -> str | None:
         return None
 
 
+# Link text that names only a format, a size or an action, as tables of "CSV | PDF" links have it.
+_FORMAT_ONLY = re.compile(r"(?:\s|[,()|/:-]|download|view|open|file|csv|xlsx?|ods|pdf|excel|\d+(?:\.\d+)?\s*[kmg]?b)*", re.I)
+
+
+def file_name_in_url(url: str) -> str | None:
+    """The last segment of the URL's path with a spend file's extension: `April 2020.csv` in
+    `/files/April%202020.csv` and in a CMS document URL `/documents/123/April+2020.csv/5f2c...?version=1.0`
+    (Liferay, which Dorset Council's site runs on, puts the file name before a version id). None when
+    no segment has one."""
+    segments = [unquote(s) for s in urlsplit(url).path.split("/") if s]
+    return next((s for s in reversed(segments) if _split_ext(s)[1].lower() in FILE_SUFFIXES), None)
+
+
 def name_for(url: str, link_text: str | None, content_disposition: str | None, fmt: str | None) -> str:
     """The stored file's name: the publisher's name for it where it gives one, made safe, with an
     extension added (from the sniffed format) only when it has no known one."""
     url_name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
-    named_file = url_name if _split_ext(url_name)[1].lower() in FILE_SUFFIXES else None
+    named_file = file_name_in_url(url)
+    if link_text and _FORMAT_ONLY.fullmatch(link_text):
+        link_text = None  # "CSV", "PDF (300KB)", "Download": the URL's last segment says more
     candidates = [disposition_filename(content_disposition), named_file, link_text, url_name]
     chosen = next((c for c in candidates if c and any(ch.isalnum() for ch in c)), None)
     name = safe_file_name(chosen, fallback="file")
@@ -343,23 +358,62 @@ class _ShortBody(Exception):
     pass
 
 
+# Enough of a body to tell a PDF, a workbook, a CSV and a web page apart (`sniff.format_of_start`).
+PEEK_BYTES = 2048
+
+
+@dataclass
+class _Peek:
+    """The first `limit` bytes of a 2xx body; the rest is never read (the connection is closed)."""
+
+    limit: int
+    data: bytes = b""
+    parts: list[Path] = field(default_factory=list)  # what `_StreamingSession` cleans up: nothing here
+    last_problem: str | None = None
+
+    def receive(self, response: requests.Response) -> None:
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=self.limit):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= self.limit:
+                break
+        self.data = b"".join(chunks)[: self.limit]
+
+    def discard(self, keep: Path | None = None) -> None:
+        pass
+
+
 class _StreamingSession(PoliteSession):
-    """A `PoliteSession` that streams 2xx bodies into the active spool, and takes 304 as an answer."""
+    """A `PoliteSession` that streams 2xx bodies into the active spool (or reads only their first
+    bytes, `peek`), and takes 304 as an answer."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._local = threading.local()
 
     @contextmanager
-    def spooling(self, spool: _Spool) -> Iterator[_Spool]:
+    def spooling(self, spool: _Spool | _Peek) -> Iterator[_Spool | _Peek]:
         self._local.spool = spool
         try:
             yield spool
         finally:
             self._local.spool = None
 
+    def head(self, url: str) -> requests.Response:
+        """A HEAD request (redirects followed), politely; `FetchError` when refused."""
+        return self.request("HEAD", url)
+
+    def peek(self, url: str, limit: int = PEEK_BYTES) -> tuple[requests.Response, bytes]:
+        """GET the first `limit` bytes of `url` and close the connection: a Range header asks for
+        only those, and a server that ignores it is not read further. `FetchError` when refused."""
+        peek = _Peek(limit)
+        with self.spooling(peek):
+            response = self.get(url, headers={"Range": f"bytes=0-{limit - 1}"})
+        return response, peek.data
+
     def _send(self, prepared, gate):  # type: ignore[override]
-        spool: _Spool | None = getattr(self._local, "spool", None)
+        spool: _Spool | _Peek | None = getattr(self._local, "spool", None)
         if spool is None:
             return super()._send(prepared, gate)
         try:
@@ -431,19 +485,28 @@ class SessionPool:
 
 @dataclass(frozen=True)
 class FileLink:
-    """A link to a spend file, as discovered on a publisher's page."""
+    """A link to a spend file, as discovered on a publisher's page.
+
+    `format` is what the link (its extension, text or type) or the server (asked by `spend.sources.probe`)
+    says the file is: csv, xlsx, xls, ods or pdf, None when neither says; the stored file's format is
+    sniffed from its bytes. `alternative_of` is set on a PDF whose month is also linked as a table
+    (CSV, XLSX...): the URL of that table, which is fetched instead (`spend.sources.discover.prefer_tables`).
+    """
 
     url: str
     text: str = ""
     period: Period | None = None
     landing_page: str | None = None
     source_page: str | None = None
+    format: str | None = None
+    alternative_of: str | None = None
 
 
 @dataclass
 class Outcome:
     """What happened to one file: fetched (written), not-modified (304), unchanged (same sha256),
-    failed (with the reason), would-fetch (dry run), skipped (outside the asked period)."""
+    failed (with the reason), would-fetch (dry run), skipped (outside the asked period), alternative
+    (a PDF of a month also published as a table, which is fetched instead; the reason names it)."""
 
     url: str
     status: str

@@ -5,8 +5,11 @@
     report = import_corpus(get_publisher("nhs-hounslow-ccg"), source_dir=realdata_dir(), raw_root=...)
 
 Both return a `FetchReport` listing what happened to each file (`Outcome.status`): fetched,
-not-modified, unchanged, failed (with the reason), would-fetch (dry run) or skipped (outside the
-period asked for). A problem with one file or one page never stops the run; it is in the report.
+not-modified, unchanged, failed (with the reason), would-fetch (dry run), skipped (outside the
+period asked for) or alternative (a PDF of a month also linked as a table, which is fetched instead).
+A problem with one file or one page never stops the run; it is in the report, and so is a landing page
+that yields no file at all. The report keeps each landing page's `Discovery`: every link seen, with
+its verdict.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import requests
 
 from spend.core.errors import SpendError
 
-from spend.sources.discover import DEFAULT_MAX_PAGES, Discovery, discover
+from spend.sources.discover import DEFAULT_MAX_CHECKS, DEFAULT_MAX_PAGES, Discovery, discover, prefer_tables
 from spend.sources.download import (
     DEFAULT_MAX_BYTES,
     FILE_SUFFIXES,
@@ -35,10 +38,11 @@ from spend.sources.download import (
     safe_file_name,
 )
 from spend.sources.errors import DownloadError, FetchUsageError
+from spend.sources.probe import probe_link
 from spend.core.periods import Period
 from spend.sources.registry import Publisher
 
-STATUSES = ("fetched", "not-modified", "unchanged", "would-fetch", "skipped", "failed")
+STATUSES = ("fetched", "not-modified", "unchanged", "would-fetch", "alternative", "skipped", "failed")
 
 
 @dataclass
@@ -47,9 +51,16 @@ class FetchReport:
 
     publisher: str
     outcomes: list[Outcome] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # pages that could not be read, limits reached
+    # pages that could not be read, landing pages that yielded no file, limits reached
+    problems: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
     network_requests: int = 0
+    discoveries: list[Discovery] = field(default_factory=list)  # one per landing page
+
+    @property
+    def checks(self) -> int:
+        """Links whose server was asked what they are."""
+        return sum(d.checks for d in self.discoveries)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -65,7 +76,8 @@ class FetchReport:
     def summary(self) -> str:
         counts = ", ".join(f"{self.count(s)} {s}" for s in STATUSES if self.count(s))
         pages = f", {len(self.pages)} page{'s' if len(self.pages) != 1 else ''} read" if self.pages else ""
-        return f"{self.publisher}: {len(self.outcomes)} files ({counts or 'none'}){pages}"
+        checks = f", {self.checks} link{'s' if self.checks != 1 else ''} checked" if self.checks else ""
+        return f"{self.publisher}: {len(self.outcomes)} files ({counts or 'none'}){pages}{checks}"
 
 
 Progress = Callable[[Outcome], None]
@@ -83,13 +95,15 @@ def fetch_publisher(
     dry_run: bool = False,
     pool: SessionPool | None = None,
     max_pages: int = DEFAULT_MAX_PAGES,
+    max_checks: int = DEFAULT_MAX_CHECKS,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_discovered: Callable[[int], None] | None = None,
     on_file: Progress | None = None,
 ) -> FetchReport:
     """Discover the files on every landing page of `publisher` and download those in `period`
     (all when None) that are new or changed. Files without a period are skipped when a period is
-    asked for, since nothing says they are in it."""
+    asked for, since nothing says they are in it; a PDF of a month also linked as a table is not
+    downloaded (status 'alternative')."""
     if not publisher.landing_pages:
         raise FetchUsageError(
             publisher.slug,
@@ -100,7 +114,7 @@ def fetch_publisher(
     own_pool = pool is None
     pool = pool or SessionPool()
     try:
-        links = _discover_all(publisher, pool, max_pages, report)
+        links = _discover_all(publisher, pool, max_pages, max_checks, report)
         if on_discovered:
             on_discovered(len(links))
         index = RawIndex(raw_root, publisher.slug)
@@ -109,6 +123,9 @@ def fetch_publisher(
         for link in links:
             if not _in_period(link.period, period):
                 outcome = Outcome(link.url, "skipped", link.period, reason="outside the period asked for" if link.period else "no period in its name or link")
+            elif link.alternative_of:
+                outcome = Outcome(link.url, "alternative", link.period,
+                                  reason=f"a PDF of {link.period}, also linked as a table: {link.alternative_of}; not fetched")
             elif dry_run:
                 target = period_dir(raw_root, publisher.slug, link.period)
                 outcome = Outcome(link.url, "would-fetch", link.period, target)
@@ -124,18 +141,21 @@ def fetch_publisher(
     return report
 
 
-def _discover_all(publisher: Publisher, pool: SessionPool, max_pages: int, report: FetchReport) -> list[FileLink]:
+def _discover_all(publisher: Publisher, pool: SessionPool, max_pages: int, max_checks: int,
+                  report: FetchReport) -> list[FileLink]:
     links: list[FileLink] = []
     seen: set[str] = set()
     for landing in publisher.landing_pages:
-        found: Discovery = discover(landing, lambda url: get_page(pool, url), max_pages=max_pages)
+        found: Discovery = discover(landing, lambda url: get_page(pool, url), check_link=lambda url: probe_link(pool, url),
+                                    max_pages=max_pages, max_checks=max_checks)
+        report.discoveries.append(found)
         report.pages.extend(found.pages)
         report.problems.extend(found.problems)
         for link in found.files:
             if link.url not in seen:
                 seen.add(link.url)
                 links.append(link)
-    return links
+    return prefer_tables(links)  # again: a month's table and its PDF may be on different landing pages
 
 
 def get_page(pool: SessionPool, url: str) -> tuple[str, str]:
