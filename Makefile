@@ -23,7 +23,8 @@ setup: $(BIN)/.installed
 # The main job, offline: file the shared corpus under data/raw/spend/<publisher>/ with provenance
 # (SOURCE=web fetches each registered publisher's landing pages instead, where the network allows),
 # build the Parquet + DuckDB store and the notices tables, show what the store holds, run the
-# notebooks to HTML reports, export the evidence for Optum with draft FOI requests, and check every
+# notebooks to HTML reports (without code), export the evidence for Optum with draft FOI requests to
+# data/exports/, and check every
 # registered published figure (exit status 1 on a mismatch).
 SOURCE ?= local
 REPORTS := data/reports
@@ -38,8 +39,8 @@ endif
 	$(BIN)/spend build
 	$(BIN)/spend status
 	mkdir -p $(REPORTS)
-	$(BIN)/jupyter nbconvert --to html --execute --output-dir $(REPORTS) notebooks/*.ipynb
-	$(BIN)/spend export --supplier optum -o $(REPORTS)/optum-payments.csv --foi $(REPORTS)/foi
+	$(BIN)/jupyter nbconvert --to html --execute --no-input --output-dir $(REPORTS) notebooks/*.ipynb
+	$(BIN)/spend export --supplier "Optum / UnitedHealth"
 	$(BIN)/spend figures check
 
 test: setup

@@ -16,39 +16,47 @@
 # %% [markdown]
 # # 02 Who gets paid
 #
-# One publisher's largest suppliers, how concentrated its spending is, and the share paid to NHS bodies,
-# other public bodies, charities, companies and individuals.
+# One body's largest suppliers, how concentrated its spending is, and the share paid to NHS bodies, other
+# public bodies, charities, companies and individuals.
+#
+# Re-run it for another body or period by changing the parameters below (papermill can pass them).
 #
 # Data: the store in `$SPEND_DATA`. Logic: `spend.analysis` (`top_suppliers`, `concentration`,
 # `sector_shares`, which reads the `supplier_sector` that `spend build` stored from `spend.suppliers.sectors`).
-# The period is the registered Hounslow figure's, so the notebook can end by checking that figure from the
-# supplier table.
+
+# %% tags=["parameters"]
+body = "nhs-hounslow-ccg"  # one body: its registry slug or its name
+date_from = "2020-04"  # first month, "YYYY-MM"
+date_to = "2021-03"  # last month, "YYYY-MM"
 
 # %%
-from IPython.display import Image, display
+from IPython.display import Image, Markdown, display
 
 from spend import analysis
-from spend.outputs import charts, figures
 from spend.core.config import data_dir
+from spend.outputs import charts, figures, reports
 from spend.store import load_payments
 
-figure = figures.get_figure("hounslow-optum-2020")
-publisher = figure.query.publishers[0]
-period = figure.query.period
-payments = load_payments(publisher_id=publisher)
-reports = data_dir() / "reports"
-print(publisher, period.describe())
+payments = load_payments()
+(publisher,) = analysis.choose_publishers(payments, [body])
+period = analysis.Period.between(date_from, date_to)
+in_period = analysis.select_payments(payments, publisher_id=publisher, period=period)
+name = analysis.body_names(in_period).get(publisher, body) if len(in_period) else body
+out = data_dir() / "reports"
+display(Markdown(f"**{name}**, {period.for_reader()}: {len(in_period):,} payments, "
+                 f"{analysis.format_gbp(analysis.money_sum(in_period['amount_gbp']))} in all."))
 
 # %% [markdown]
 # ## The ten largest suppliers (net of credits)
 
 # %%
 top = analysis.top_suppliers(payments, publisher_id=publisher, period=period, n=10)
-top
+reports.table(top[["rank", "supplier_name", "supplier_sector", "payments", "amount_gbp", "share"]])
 
 # %%
-chart = reports / "02-top-suppliers.png"
-charts.plot_top_suppliers(top, title=f"Largest suppliers of {publisher}, {period.describe()}", path=chart)
+chart = out / f"02-{publisher}-top-suppliers.png"
+source = reports.source_note([name], period.months())
+charts.plot_top_suppliers(top, title=f"Largest suppliers of {name}, {period.for_reader()}", source=source, path=chart)
 display(Image(filename=str(chart)))
 
 # %% [markdown]
@@ -58,7 +66,7 @@ display(Image(filename=str(chart)))
 
 # %%
 concentration = analysis.concentration(payments, publisher_id=publisher, period=period)
-concentration
+reports.table(reports.concentration_table(concentration))
 
 # %% [markdown]
 # ## Who the money goes to, by sector
@@ -68,19 +76,23 @@ concentration
 
 # %%
 sectors = analysis.sector_shares(payments, publisher_id=publisher, period=period)
-print("classifier:", sectors.attrs["classifier"])
-sectors
+reports.table(sectors)
 
 # %% [markdown]
-# ## Check against the registry
+# ## Check
 #
-# The registered Hounslow figure, read this time from the supplier table, and the sector table adding up to
-# every payment in the period, to the penny.
+# The sector table adds up to every payment in the period, to the penny; the ranking is the supplier totals'
+# order; and each registered figure about this body whose months fall in the period is reproduced from the
+# supplier table.
 
 # %%
-in_period = analysis.select_payments(payments, publisher_id=publisher, period=period)
 totals = analysis.supplier_totals(in_period)
-optum = totals[totals["supplier_name"] == "OPTUM HEALTH SOLUTIONS (UK) LTD"]
-assert len(optum) == 1
-assert optum["amount_gbp"].iat[0] == figure.expected
 assert analysis.money_sum(sectors["amount_gbp"]) == analysis.money_sum(in_period["amount_gbp"])
+assert list(top["supplier_id"]) == list(totals["supplier_id"].head(10))
+for figure in figures.load_figures():
+    q = figure.query
+    named = q.supplier.group or q.supplier.id
+    if named and q.kind == "payments" and q.publishers == (publisher,) and period.contains(q.period.start) \
+            and period.contains(q.period.end):
+        rows, _ = analysis.supplier_payments(payments, named, publisher_id=publisher, period=q.period)
+        assert analysis.money_sum(rows["amount_gbp"]) == figure.expected, figure.id

@@ -16,32 +16,42 @@
 # %% [markdown]
 # # 04 FOI follow-up
 #
-# Pick a supplier and publishers, export the evidence (one row per payment, with the file and place it was
-# published), and draft one Freedom of Information request per publisher that cites each payment.
-# The same as `spend export --supplier "Optum / UnitedHealth" --publisher ... -o ... --foi ...`.
+# Pick a supplier, bodies and period; export the evidence (one row per payment, with the file and place it
+# was published), and draft one Freedom of Information request per body that cites each payment.
+# The same as `spend export --supplier "Optum / UnitedHealth" --foi ...`, and written to the same place.
 #
-# Individuals' names are withheld in exports unless asked for (`include_individuals=True`).
+# Individuals' names are withheld in exports unless asked for (`include_individuals = True`).
+
+# %% tags=["parameters"]
+supplier = "Optum / UnitedHealth"  # a supplier group, a supplier id, or part of a supplier's name
+bodies = "all"  # "all", "nhs", or a list of bodies: ["nhs-hounslow-ccg", ...]
+date_from = None  # first month, "YYYY-MM"; None: from the earliest payment
+date_to = None  # last month, "YYYY-MM"; None: to the latest payment
+include_individuals = False
 
 # %%
+from IPython.display import Markdown, display
+
 from spend import analysis
-from spend.outputs import export, figures, foi
 from spend.core.config import data_dir
+from spend.outputs import export, figures, foi, reports
 from spend.store import load_payments
 
-supplier = "Optum / UnitedHealth"
-publishers = ["nhs-hounslow-ccg", "nhs-redbridge-ccg"]
-out = data_dir() / "exports"
-
-payments = load_payments(publisher_id=publishers)
-evidence = export.select_evidence(payments, supplier, publishers=publishers)
-print(evidence.summary())
-evidence.rows
+payments = load_payments()
+publishers = analysis.choose_publishers(payments, bodies)
+period = analysis.Period.between(date_from, date_to)
+evidence = export.select_evidence(payments, supplier, publishers=publishers, period=period,
+                                  include_individuals=include_individuals)
+display(Markdown(reports.paid_sentence(evidence.rows, supplier, period if date_from and date_to else None)))
+reports.table(evidence.rows[["publisher", "payment_date", "transaction_id", "supplier_name_raw", "amount_gbp",
+                             "source_locator"]])
 
 # %%
-csv_path = export.write_export(evidence, out / "optum-nhs.csv")
-xlsx_path = export.write_export(evidence, out / "optum-nhs.xlsx")
-drafts = foi.write_foi_drafts(evidence, out / "foi")
-print(csv_path, xlsx_path, *drafts, sep="\n")
+paths = export.export_paths(supplier, data_dir())
+csv_path = export.write_export(evidence, paths.csv)
+xlsx_path = export.write_export(evidence, paths.xlsx)
+drafts = foi.write_foi_drafts(evidence, paths.foi)
+display(Markdown("Written: " + ", ".join(f"`{p.name}`" for p in (csv_path, xlsx_path, *drafts))))
 
 # %%
 print(drafts[0].read_text(encoding="utf-8"))
@@ -49,15 +59,20 @@ print(drafts[0].read_text(encoding="utf-8"))
 # %% [markdown]
 # ## Check against the registry
 #
-# The export, read back from the CSV, holds exactly the payments behind the registered Hounslow figure (the
-# same transactions as `spend figures check` finds), and they add up to it to the penny.
+# The export, read back from the CSV, holds the payments shown above, to the penny; and where the registered
+# Hounslow figure falls within this question, the export holds exactly the payments behind it (the same
+# transactions as `spend figures check` finds).
 
 # %%
+back = export.read_export(csv_path)
+assert len(back) == len(evidence.rows) and analysis.money_sum(back["amount_gbp"]) == evidence.total_gbp
 figure = figures.get_figure("hounslow-optum-2020")
 checked = figures.result_for(figures.check_figures(figures=[figure]), figure.id)
 assert checked.status == "match", checked.reason
-back = export.read_export(csv_path)
-hounslow = back[back["publisher_id"] == "nhs-hounslow-ccg"]
-hounslow = hounslow[[figure.query.period.contains(d) for d in hounslow["payment_date"]]]
-assert sorted(hounslow["transaction_id"]) == sorted(checked.rows["transaction_id"])
-assert analysis.money_sum(hounslow["amount_gbp"]) == figure.expected
+covers = (set(figure.query.publishers) <= set(publishers) and figures.about_supplier([figure], supplier, payments)
+          and period.contains(figure.query.period.start) and period.contains(figure.query.period.end))
+if covers:
+    hounslow = back[back["publisher_id"].isin(figure.query.publishers)]
+    hounslow = hounslow[[figure.query.period.contains(d) for d in hounslow["payment_date"]]]
+    assert sorted(hounslow["transaction_id"]) == sorted(checked.rows["transaction_id"])
+    assert analysis.money_sum(hounslow["amount_gbp"]) == figure.expected

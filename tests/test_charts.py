@@ -34,6 +34,27 @@ def _assert_money_ticks(labels: list[str]) -> None:
     assert any("," in t for t in labels), labels
 
 
+def _source(fig) -> str:
+    (text,) = fig.texts
+    return text.get_text()
+
+
+def _assert_legend_beside_the_plot(fig) -> None:
+    """The legend is drawn right of the plotting area, so it hides no bar or line."""
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+
+
+def _assert_source_under_everything(fig) -> None:
+    renderer = fig.canvas.get_renderer()
+    (text,) = fig.texts
+    below = text.get_window_extent(renderer)
+    for item in [*fig.axes[0].get_xticklabels(), fig.axes[0].xaxis.label]:
+        if item.get_text():
+            assert below.y1 <= item.get_window_extent(renderer).y0 + 0.5, item.get_text()
+
+
 def _assert_png(path) -> None:
     data = path.read_bytes()
     assert data.startswith(PNG_MAGIC) and len(data) > 5_000
@@ -47,6 +68,11 @@ def test_monthly_payments_by_publisher(fixture_payments, tmp_path):
     _assert_money_ticks(_labels(fig, "y"))
     ax = fig.axes[0]
     assert ax.get_title() == "Payments to Optum (total £402,285.21)"
+    _assert_source_under_everything(fig)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("month of payment", "amount paid")
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Apr 2020", "May 2020"]
+    assert _source(fig) == "Source: spend over £25k files of NHS Hounslow CCG and NHS Redbridge CCG, 2020/21."
+    _assert_legend_beside_the_plot(fig)
     # One series per publisher, one bar per month from 2020-04 to 2021-03; July 2020 holds Hounslow's three.
     hounslow, redbridge = ax.containers
     assert len(hounslow) == len(redbridge) == 12
@@ -99,3 +125,37 @@ def test_cumulative_credits_are_drawn_below_zero():
     (step,) = fig.axes[0].get_lines()
     assert list(step.get_ydata()) == [0.0, -100.0, -150.0, -150.0]
     assert fig.axes[0].get_ylim()[0] <= -150  # the line is on the canvas, not cut off at zero
+
+
+@pytest.mark.slow
+def test_months_without_a_file_are_shaded_and_named_under_the_chart(fixture_payments, fixture_store, tmp_path):
+    from spend.analysis.coverage import stored_file_months
+
+    rows, _ = analysis.supplier_payments(fixture_payments, "Optum / UnitedHealth", publisher_id="nhs-hounslow-ccg")
+    monthly = analysis.monthly_totals(rows)
+    year = analysis.Period.between("2020-04", "2021-03").months()
+    fig = charts.plot_monthly_by_publisher(monthly, title="Payments to Optum by NHS Hounslow CCG", months=year,
+                                           file_months=stored_file_months(fixture_store), path=tmp_path / "gaps.png")
+    _assert_png(tmp_path / "gaps.png")
+    ax = fig.axes[0]
+    # Hounslow's eight files cover April to November 2020: the four months after are 'no file', not 'no payment'.
+    assert [t.get_text() for t in ax.texts] == ["no file"] * 4
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["no file for this month", "NHS Hounslow CCG"]
+    assert _source(fig) == ("Source: spend over £25k files of NHS Hounslow CCG, 2020/21.\n"
+                            "No file in the store for NHS Hounslow CCG: December 2020 to March 2021.")
+    _assert_source_under_everything(fig)
+    _assert_legend_beside_the_plot(fig)
+
+
+@pytest.mark.slow
+def test_every_chart_names_its_source(fixture_payments):
+    top = analysis.top_suppliers(fixture_payments, publisher_id="nhs-hounslow-ccg", n=5)
+    fig = charts.plot_top_suppliers(top, title="Largest suppliers", source="Source: spend over £25k files of NHS Hounslow CCG.")
+    assert _source(fig) == "Source: spend over £25k files of NHS Hounslow CCG."
+    _assert_source_under_everything(fig)
+    rows, _ = analysis.supplier_payments(fixture_payments, "Optum / UnitedHealth", publisher_id="nhs-hounslow-ccg")
+    fig = charts.plot_contract_against_payments(rows, title="Optum and NHS Hounslow CCG")
+    assert _source(fig) == "Source: spend over £25k files of NHS Hounslow CCG, April 2020 to November 2020."
+    assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("date of payment", "amount paid")
+    _assert_source_under_everything(fig)
+    _assert_legend_beside_the_plot(fig)

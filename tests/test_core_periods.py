@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from spend.core.periods import (
-    MONTHS, Period, PeriodError, format_month_spans, infer_period, month_number, month_spans, months_of_period,
+    MONTHS, Period, PeriodError, financial_year, format_month_spans, infer_period, month_number, month_spans,
+    months_of_period,
 )
 from spend.sources.registry import load_publishers
 
@@ -386,3 +387,27 @@ def test_month_helpers():
     assert months_of_period("2014-11..2015-01") == ["2014-11", "2014-12", "2015-01"]
     assert months_of_period("2020-04") == ["2020-04"]
     assert [months_of_period(x) for x in (None, "", "undated", "2020-13")] == [[], [], [], []]
+
+
+@pytest.mark.parametrize("first, last, words", [
+    ("2020-04", "2021-03", "2020/21"),
+    ("2018-04", "2021-03", "2018/19 to 2020/21"),
+    ("2020-06", "2020-06", "June 2020"),
+    ("2018-04", "2019-01", "April 2018 to January 2019"),
+    ("2019-12", "2020-02", "December 2019 to February 2020"),
+    ("2020-06-03", "2020-07-01", "3 June 2020 to 1 July 2020"),
+    (None, "2021-03", "to March 2021"),
+    ("2020-04", None, "from April 2020"),
+    ("2020-04-05", None, "from 5 April 2020"),
+    (None, None, "all dates"),
+])
+def test_a_period_as_a_report_writes_it(first, last, words):
+    assert Period.between(first, last).for_reader() == words
+
+
+@pytest.mark.parametrize("day, year", [
+    (date(2020, 4, 1), "2020/21"), (date(2021, 3, 31), "2020/21"), (date(2021, 4, 1), "2021/22"),
+    (date(1999, 12, 31), "1999/00"), (None, None),
+])
+def test_the_uk_financial_year_of_a_day(day, year):
+    assert financial_year(day) == year

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from spend.cli import export as export_cli
+from spend.cli import main
 from spend.outputs import export, foi
 from spend.core.money import money_sum
 from spend.core.periods import Period
@@ -152,10 +153,14 @@ def test_cli_export_and_foi(fixture_store, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--supplier", "optum"], "give -o FILE"),
     (["--supplier", "optum", "-o", "x.txt"], "write the export to a .csv or .xlsx file"),
-    (["--supplier", "nobody at all", "-o", "x.csv"], "matched no supplier group"),
+    (["--supplier", "nobody at all", "-o", "x.csv"], "no payments to 'nobody at all': 'nobody at all' matched no "
+                                                     "supplier group"),
     (["--supplier", "optum", "--from", "April", "-o", "x.csv"], "is not a month"),
+    (["--supplier", "optum", "--from", "2021-03", "--to", "2020-04", "-o", "x.csv"], "ends .* before it starts"),
+    (["--supplier", "optum", "--publisher", "lambeth", "-o", "x.csv"], "the store holds no payments of lambeth"),
+    (["--supplier", "optum", "--publisher", "nhs-hounslow-ccg", "--from", "2015-04", "--to", "2016-03", "-o", "x.csv"],
+     "no payments of nhs-hounslow-ccg in 2015/16 to 'optum'"),
 ])
 def test_cli_refuses(fixture_store, tmp_path, argv, message):
     with pytest.raises(ExportError, match=message):
@@ -190,3 +195,21 @@ def test_reading_back_something_that_is_not_an_export_names_the_file_and_row(evi
     edited.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     with pytest.raises(ExportError, match=r"edited.csv \(row 4\): amount_gbp 'thirty-four thousand' is not a number"):
         export.read_export(edited)
+
+
+def test_an_unknown_publisher_is_named_as_such_not_blamed_on_the_supplier(fixture_store, capsys):
+    assert main(["export", "--supplier", "optum", "--publisher", "nhs-hounslw-ccg", "-o", "x.csv",
+                 "--data", str(fixture_store)]) == 1
+    assert capsys.readouterr().err.startswith("error: nhs-hounslw-ccg: no such publisher in the registry; did you "
+                                              "mean nhs-hounslow-ccg")
+
+
+@pytest.mark.slow
+def test_export_without_paths_writes_the_evidence_pack_where_notebook_04_does(fixture_store, capsys):
+    assert main(["export", "--supplier", "Optum / UnitedHealth", "--publisher", "nhs-hounslow-ccg",
+                 "--data", str(fixture_store)]) == 0
+    paths = export.export_paths("Optum / UnitedHealth", fixture_store)
+    assert paths.csv == fixture_store / "exports" / "optum-unitedhealth-payments.csv"
+    assert money_sum(export.read_export(paths.csv)["amount_gbp"]) == D("276000.00")
+    assert paths.xlsx.is_file() and any(paths.foi.iterdir())
+    assert f"wrote 8 row(s) to {paths.csv}" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from spend import analysis
+from spend.analysis import coverage
 from spend.cli import figures as figures_cli
 from spend.outputs import figures
 from spend.core.periods import Period, month_of
@@ -166,12 +167,15 @@ def test_registered_figures_on_the_fixture_store(fixture_store):
 
     england = results["nhs-england-optum-2018-19"]
     assert england.status == "not_available" and england.value is None
-    assert england.reason == "nhs-england has no payments in the store for 2018-04..2019-01"
+    assert england.reason == "NHS England has no payments in the store for April 2018 to January 2019"
     assert england.fetch_command == "spend fetch --publisher nhs-england --period 2018-04..2019-01 && spend build"
 
     dorset = results["dorset-livewell-optum-2015-16"]
     assert dorset.status == "not_available"
-    assert dorset.fetch_command == "spend fetch --publisher dorset-county-council --period 2015-04..2016-03 && spend build"
+    # No landing page is known for Dorset County Council: the command says how to add its files by hand.
+    assert dorset.fetch_command == ("spend add FOLDER --publisher dorset-county-council && spend build (no landing "
+                                    "page is known for Dorset County Council: download its spend files for "
+                                    "2015-04..2016-03 into FOLDER first)")
 
     kent = results["kent-medway-optum-award"]
     assert kent.status == "not_available"
@@ -204,7 +208,7 @@ def test_a_period_partly_outside_the_store_is_not_available(fixture_payments):
     # computed, even though the Optum payments of April to November are.
     result = figures.check_figure(figure(end="2020-12"), fixture_payments, None)
     assert result.status == "not_available"
-    assert result.reason == "nhs-hounslow-ccg has no payments in the store for 2020-12"
+    assert result.reason == "NHS Hounslow CCG has no payments in the store for December 2020"
     assert result.fetch_command == "spend fetch --publisher nhs-hounslow-ccg --period 2020-12 && spend build"
 
 
@@ -320,11 +324,11 @@ def test_a_parsed_file_for_a_month_covers_it(fixture_payments):
     # A December 2020 file parsed with nothing in it for anyone is data for December, not a gap.
     files = pd.DataFrame({"publisher_id": ["nhs-hounslow-ccg", "nhs-hounslow-ccg"],
                           "period": ["2020-12", "2021-01..2021-03"], "status": ["parsed", "failed"]})
-    covered = figures.file_months(files)
+    covered = coverage.file_months(files)
     assert covered == {"nhs-hounslow-ccg": {"2020-12"}}
     result = figures.check_figure(figure(end="2020-12"), fixture_payments, None, covered=covered)
     assert result.status == "match" and result.value == Decimal("276000.00")
-    assert figures.file_months(pd.DataFrame({"publisher_id": ["p"], "period": ["2014-04..2014-06"],
+    assert coverage.file_months(pd.DataFrame({"publisher_id": ["p"], "period": ["2014-04..2014-06"],
                                              "status": ["parsed"]})) == {"p": {"2014-04", "2014-05", "2014-06"}}
 
 

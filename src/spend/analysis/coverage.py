@@ -36,6 +36,25 @@ class StoreStatus:
     warned: pd.DataFrame  # files whose self-checks found something (a printed total off, implausible rows)
 
 
+def file_months(files: pd.DataFrame | None) -> dict[str, set[str]]:
+    """publisher_id -> months covered by the files the store parsed (the store's files table, `period`)."""
+    out: dict[str, set[str]] = {}
+    if files is None or files.empty:
+        return out
+    parsed = files[files["status"] == "parsed"] if "status" in files.columns else files
+    for publisher, period in zip(parsed["publisher_id"], parsed["period"]):
+        if isinstance(period, str):
+            out.setdefault(publisher, set()).update(months_of_period(period))
+    return out
+
+
+def stored_file_months(data_dir: str | Path | None = None) -> dict[str, set[str]]:
+    """`file_months` of the store's files table: the months each publisher has a parsed file for."""
+    from spend.store.read import load_files
+
+    return file_months(load_files(data_dir, columns=["publisher_id", "period", "status"]))
+
+
 def monthly_coverage(data_dir: str | Path | None = None) -> pd.DataFrame:
     """Payments per publisher and month (counted once), with exact totals."""
     data = Path(data_dir) if data_dir else config.data_dir()

@@ -111,6 +111,11 @@ def _registry() -> list:
     return publishers_for()
 
 
+def registered_publisher(slug: str):
+    """The registry's entry for `slug` (package or local registry), or None."""
+    return next((p for p in _registry() if p.slug == slug), None)
+
+
 def registry_publisher_names() -> dict[str, list[str]]:
     """slug -> the names the publisher registry (the package's and the data folder's) gives the body."""
     return {p.slug: [p.name, *p.aliases] for p in _registry()}
@@ -130,6 +135,24 @@ def nhs_publishers(payments: pd.DataFrame) -> list[str]:
         if is_nhs:
             found.append(slug)
     return found
+
+
+def choose_publishers(payments: pd.DataFrame, which: str | Iterable[str]) -> list[str]:
+    """The publishers (slugs) a question is about: 'nhs' (every NHS body in `payments`), 'all' (every body in
+    them), or a list of bodies each given by slug, name or another registered name."""
+    if isinstance(which, str) and which.strip().lower() in ("nhs", "all"):
+        return nhs_publishers(payments) if which.strip().lower() == "nhs" else sorted(set(payments["publisher_id"]))
+    from spend.sources.registry import publisher_named
+
+    return [publisher_named(_registry(), w).slug for w in ([which] if isinstance(which, str) else which)]
+
+
+def body_names(rows: pd.DataFrame) -> dict[str, str]:
+    """publisher_id -> the body's name for a reader: the registry's name, else the name its files print, else
+    the slug (a body neither knows)."""
+    registered = {slug: names[0] for slug, names in registry_publisher_names().items()}
+    printed = printed_publisher_names(rows)
+    return {slug: registered.get(slug) or printed.get(slug) or slug for slug in sorted(set(rows["publisher_id"]))}
 
 
 def printed_publisher_names(rows: pd.DataFrame) -> dict[str, str]:

@@ -15,8 +15,8 @@ import pandas as pd
 
 from spend.core.errors import PaymentsInputError
 from spend.core.money import CENT, money_sum
-from spend.core.periods import Period, month_of
-from spend.analysis.selection import printed_publisher_names, select_payments, supplier_payments
+from spend.core.periods import Period, financial_year, month_of
+from spend.analysis.selection import body_names, printed_publisher_names, select_payments, supplier_payments
 from spend.suppliers.sectors import SECTORS
 from spend.suppliers.totals import supplier_totals
 
@@ -50,9 +50,47 @@ def monthly_totals(rows: pd.DataFrame) -> pd.DataFrame:
     frame = frame[frame["month"].notna()]
     grouped = frame.groupby(["publisher_id", "month"], sort=True)["amount_gbp"]
     out = pd.DataFrame({"payments": grouped.size(), "amount_gbp": grouped.agg(money_sum)}).reset_index()
-    names = printed_publisher_names(rows)
-    out.insert(1, "publisher", out["publisher_id"].map(names))
+    out.insert(1, "publisher", out["publisher_id"].map(body_names(rows)))
     return out[columns]
+
+
+def totals_by(rows: pd.DataFrame, *keys: str) -> pd.DataFrame:
+    """Payment rows totalled by `keys`, each one of 'financial_year' (UK, April to March: '2020/21'), 'body'
+    (the publisher's name) or a column of the rows; in key order, with payments and amount_gbp. Rows without
+    a date are in financial year 'undated'. Counts every row given: select countable rows first."""
+    columns = [*keys, "payments", "amount_gbp"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    names = body_names(rows) if "body" in keys else {}
+    frame = pd.DataFrame({
+        k: ([financial_year(d) or "undated" for d in rows["payment_date"]] if k == "financial_year"
+            else rows["publisher_id"].map(names).to_numpy() if k == "body" else rows[k].to_numpy())
+        for k in keys
+    })
+    frame["amount_gbp"] = rows["amount_gbp"].to_numpy()
+    grouped = frame.groupby(list(keys), sort=True, dropna=False)["amount_gbp"]
+    return pd.DataFrame({"payments": grouped.size(), "amount_gbp": grouped.agg(money_sum)}).reset_index()[columns]
+
+
+def name_variants_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every published spelling behind some payment rows, with the supplier it was tied to and how: supplier
+    (canonical name), name as published, how matched, payments, amount_gbp; largest supplier first."""
+    columns = ["supplier", "name_as_published", "how_matched", "payments", "amount_gbp"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame({
+        "supplier": rows["supplier_name"].astype(object).where(rows["supplier_name"].notna(), "(no supplier)"),
+        "name_as_published": rows["supplier_name_raw"].astype(object).where(rows["supplier_name_raw"].notna(), ""),
+        "how_matched": rows["match_method"].astype(object).where(rows["match_method"].notna(), "") if
+        "match_method" in rows.columns else "",
+        "amount_gbp": rows["amount_gbp"].to_numpy(),
+    })
+    grouped = frame.groupby(["supplier", "name_as_published", "how_matched"], sort=False)["amount_gbp"]
+    out = pd.DataFrame({"payments": grouped.size(), "amount_gbp": grouped.agg(money_sum)}).reset_index()
+    by_supplier = {s: money_sum(out.loc[out["supplier"] == s, "amount_gbp"]) for s in set(out["supplier"])}
+    order = sorted(range(len(out)), key=lambda i: (-by_supplier[out["supplier"].iat[i]], out["supplier"].iat[i],
+                                                   -out["amount_gbp"].iat[i], out["name_as_published"].iat[i]))
+    return out.iloc[order].reset_index(drop=True)[columns]
 
 
 # --- who gets paid -----------------------------------------------------------------------------------------

@@ -156,6 +156,25 @@ class Period:
     def describe(self) -> str:
         return f"{self.start or '...'} to {self.end or '...'}"
 
+    def for_reader(self) -> str:
+        """The period as a report writes it: '2020/21' for a UK financial year (April to March), '2018/19
+        to 2020/21' for several, 'June 2020' for a month, 'April 2018 to January 2019' for other whole
+        months, '3 June 2020 to 1 July 2020' for days; 'from April 2020' / 'to March 2021' when open."""
+        if self.start is None and self.end is None:
+            return "all dates"
+        if self.start is None or self.end is None:
+            known = self.start or self.end
+            word = month_name(known) if (known == _first_of(known) if self.start else known == _last_of(known)) \
+                else f"{known.day} {month_name(known)}"
+            return f"from {word}" if self.start else f"to {word}"
+        if self.whole_months and self.start.month == 4 and self.end.month == 3:
+            first, last = financial_year(self.start), financial_year(self.end)
+            return first if first == last else f"{first} to {last}"
+        if self.whole_months:
+            first, last = month_name(self.start), month_name(self.end)
+            return first if first == last else f"{first} to {last}"
+        return f"{self.start.day} {month_name(self.start)} to {self.end.day} {month_name(self.end)}"
+
     def __str__(self) -> str:
         return self.label
 
@@ -212,6 +231,26 @@ def as_date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     return None
+
+
+def financial_year(value) -> str | None:
+    """The UK financial year (April to March) a date falls in: '2020/21' for any day from 1 April 2020 to
+    31 March 2021; None for a blank date."""
+    d = as_date(value)
+    if d is None:
+        return None
+    start = d.year if d.month >= 4 else d.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def month_name(value) -> str:
+    """'April 2020' for a date in April 2020, or for the month label '2020-04'."""
+    d = as_date(value) or dt.date(int(str(value)[:4]), int(str(value)[5:7]), 1)
+    return f"{_MONTH_NAMES[d.month - 1]} {d.year}"
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
 
 
 def month_of(value) -> str | None:

@@ -182,3 +182,20 @@ def _amount(value, path: Path, i: int) -> Decimal:
         return Decimal(str(value)).quantize(CENT)
     except InvalidOperation:
         raise ExportError(path, f"amount_gbp {value!r} is not a number", locator=f"row {i + 2}") from None
+
+
+@dataclass(frozen=True)
+class ExportPaths:
+    csv: Path
+    xlsx: Path
+    foi: Path
+
+
+def export_paths(supplier: str, data_dir: str | Path) -> ExportPaths:
+    """Where the evidence about `supplier` goes, for `spend export` and notebook 04 alike:
+    `<data>/exports/<supplier>-payments.csv` and `.xlsx`, and the FOI drafts in `<data>/exports/<supplier>-foi/`."""
+    import re
+
+    name = re.sub(r"[^a-z0-9]+", "-", supplier.lower()).strip("-")[:60] or "supplier"
+    base = Path(data_dir) / "exports"
+    return ExportPaths(base / f"{name}-payments.csv", base / f"{name}-payments.xlsx", base / f"{name}-foi")

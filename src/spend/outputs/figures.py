@@ -31,7 +31,8 @@ from msgspec.structs import force_setattr
 from spend.analysis.contracts import load_award_lines
 from spend.analysis.selection import select_payments
 from spend.core.money import format_gbp, money_sum
-from spend.core.periods import Period, PeriodError, as_date, format_month_spans, month_of, month_spans, months_of_period
+from spend.analysis.coverage import file_months
+from spend.core.periods import Period, PeriodError, as_date, month_of, month_spans
 from spend.core.errors import PaymentsInputError, SpendError
 from spend.core.models import convert
 
@@ -250,7 +251,15 @@ def get_figure(figure_id: str, path: str | Path | None = None) -> Figure:
 
 
 def payments_fetch_command(publisher: str, start: str, end: str) -> str:
+    """How to get a publisher's files for some months: fetch them from its landing page, or, where none is
+    known, add files downloaded by hand."""
+    from spend.analysis.selection import registered_publisher
+
     period = start if start == end else f"{start}..{end}"
+    entry = registered_publisher(publisher)
+    if entry is not None and not entry.landing_pages:
+        return (f"spend add FOLDER --publisher {publisher} && spend build (no landing page is known for "
+                f"{entry.name}: download its spend files for {period} into FOLDER first)")
     return f"spend fetch --publisher {publisher} --period {period} && spend build"
 
 
@@ -275,6 +284,13 @@ def _select_supplier(rows: pd.DataFrame, selector: SupplierSelector, *, name_col
     return mask
 
 
+def _body_name(slug: str) -> str:
+    from spend.analysis.selection import registered_publisher
+
+    entry = registered_publisher(slug)
+    return entry.name if entry is not None else slug
+
+
 def _compare(figure: Figure, value: Decimal, rows: pd.DataFrame, what: str) -> FigureResult:
     difference = value - figure.expected
     allowed = figure.tolerance.allowed(figure.expected)
@@ -283,18 +299,6 @@ def _compare(figure: Figure, value: Decimal, rows: pd.DataFrame, what: str) -> F
     if status == "mismatch":
         reason += f": off by {format_gbp(difference)}"
     return FigureResult(figure, status, reason, value=value, difference=difference, rows=rows)
-
-
-def file_months(files: pd.DataFrame | None) -> dict[str, set[str]]:
-    """publisher_id -> months covered by the files the store parsed (the store's files table, `period`)."""
-    out: dict[str, set[str]] = {}
-    if files is None or files.empty:
-        return out
-    parsed = files[files["status"] == "parsed"] if "status" in files.columns else files
-    for publisher, period in zip(parsed["publisher_id"], parsed["period"]):
-        if isinstance(period, str):
-            out.setdefault(publisher, set()).update(months_of_period(period))
-    return out
 
 
 def check_payments_figure(figure: Figure, payments: pd.DataFrame | None, *, where: str = "the store",
@@ -320,15 +324,16 @@ def check_payments_figure(figure: Figure, payments: pd.DataFrame | None, *, wher
     if missing:
         parts, commands = [], []
         for publisher, gaps in missing.items():
-            parts.append(f"{publisher} has no payments in the store for {format_month_spans(gaps)}")
+            spans = ", ".join(Period.between(a, b).for_reader() for a, b in month_spans(gaps))
+            parts.append(f"{_body_name(publisher)} has no payments in the store for {spans}")
             commands.extend(payments_fetch_command(publisher, a, b) for a, b in month_spans(gaps))
         return FigureResult(figure, "not_available", "; ".join(parts), fetch_command="; ".join(commands))
     rows = select_payments(payments, publisher_id=list(query.publishers), period=query.period)
     rows = rows[_select_supplier(rows, query.supplier, name_columns=("supplier_name_raw", "supplier_name"))]
     rows = rows.sort_values(["publisher_id", "payment_date", "source_file", "source_locator"])
     value = money_sum(rows["amount_gbp"])
-    what = (f"{len(rows)} payment(s) to {query.supplier.describe()} from {', '.join(query.publishers)}, "
-            f"{query.period.describe()}")
+    what = (f"{len(rows)} payment(s) to {query.supplier.describe()} from "
+            f"{', '.join(map(_body_name, query.publishers))}, {query.period.for_reader()}")
     return _compare(figure, value, rows[[c for c in PAYMENT_COLUMNS if c in rows.columns]].reset_index(drop=True), what)
 
 
@@ -432,3 +437,39 @@ def format_results(results: list[FigureResult], *, max_rows: int = 30) -> str:
     lines.append("")
     lines.append(f"{counts['match']} match, {counts['mismatch']} mismatch, {counts['not_available']} not available")
     return "\n".join(lines)
+
+
+def about_supplier(figures: list[Figure], supplier: str, payments: pd.DataFrame | None = None) -> list[Figure]:
+    """The registered figures about `supplier` (as a notebook's parameter gives it: a group, an id or part of
+    a name): its group or id named either way round, or its name pattern matching the text; with `payments`,
+    also a figure whose group, id or name pattern selects any of the rows `supplier` selects there."""
+    needle = supplier.strip().casefold()
+    groups: set[str] = set()
+    ids: set[str] = set()
+    names: set[str] = {supplier}
+    if payments is not None and len(payments):
+        from spend.analysis.selection import match_supplier
+
+        rows = payments[match_supplier(payments, supplier).mask]
+        groups = {g.casefold() for g in rows["supplier_group"].dropna()} if "supplier_group" in rows.columns else set()
+        ids = set(rows["supplier_id"].dropna()) if "supplier_id" in rows.columns else set()
+        names |= set(rows["supplier_name_raw"].dropna()) | set(rows.get("supplier_name", pd.Series()).dropna())
+    found = []
+    for f in figures:
+        chosen = f.query.supplier
+        named = [v.casefold() for v in (chosen.group, chosen.id) if v]
+        if (any(needle in v or v in needle for v in named) or (chosen.group or "").casefold() in groups
+                or chosen.id in ids or (chosen.name and any(re.search(chosen.name, n, re.I) for n in names))):
+            found.append(f)
+    return found
+
+
+def results_table(results: list[FigureResult]) -> pd.DataFrame:
+    """Results as a reader's table: the claim, what the store gives, and what to do when it cannot."""
+    return pd.DataFrame([{
+        "claim": r.figure.claim,
+        "status": r.status.replace("_", " "),
+        "expected": r.figure.expected,
+        "computed": r.value,
+        "why": r.reason if r.status != "not_available" else f"{r.reason} To fetch the data: {r.fetch_command}",
+    } for r in results], columns=["claim", "status", "expected", "computed", "why"])
