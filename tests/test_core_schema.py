@@ -20,7 +20,7 @@ from spend.parse import parse_file
 
 TABLES = {
     "payments": schema.PAYMENTS, "stored_payments": schema.STORED_PAYMENTS, "rejects": schema.REJECTS,
-    "stored_rejects": schema.STORED_REJECTS, "files": schema.FILES, "notices": schema.NOTICES,
+    "stored_rejects": schema.STORED_REJECTS, "transactions": schema.TRANSACTIONS, "files": schema.FILES, "notices": schema.NOTICES,
     "awards": schema.AWARDS, "award_suppliers": schema.AWARD_SUPPLIERS,
 }
 ROW_TABLES = ["payments", "stored_payments", "rejects", "stored_rejects", "notices", "awards", "award_suppliers"]
@@ -73,7 +73,7 @@ def test_every_row_can_name_its_file_and_its_place(name):
 
 # The money columns of each table: all DECIMAL(18, 2).
 MONEY_COLUMNS = {"payments": ["amount_gbp"], "stored_payments": ["amount_gbp"], "rejects": [], "stored_rejects": [],
-                 "files": ["total_gbp"], "notices": ["value_amount"], "awards": ["value_amount"],
+                 "transactions": ["amount_gbp"], "files": ["total_gbp"], "notices": ["value_amount"], "awards": ["value_amount"],
                  "award_suppliers": []}
 
 

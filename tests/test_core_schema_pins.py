@@ -3,7 +3,8 @@
 The pins were taken from the table definitions as they stood before the fields were declared once each; a
 change to a column's name, order, type or nullability has to change this file too, on purpose (since then:
 `extra_fields`, the columns a publisher prints that have no canonical name, kept as JSON; the files table's
-`warnings`, what each file's self-checks found).
+`warnings`, what each file's self-checks found; `TRANSACTIONS`, the columns of the store's transactions view,
+declared so that the data dictionary and the database comments describe them).
 """
 
 from __future__ import annotations
@@ -101,6 +102,17 @@ PINNED = {
         source_locator string not null
         reason string not null
         raw string
+    """,
+    "TRANSACTIONS": """
+        publisher_id string not null
+        publisher string
+        transaction_id string not null
+        payment_date date32[day]
+        supplier_id string
+        supplier_name string
+        lines int64 not null
+        amount_gbp decimal128(18, 2) not null
+        source_file string
     """,
     "FILES": """
         publisher_id string not null
@@ -202,6 +214,7 @@ REQUIRED = {
     "REJECTS": ['source_file', 'source_sha256', 'source_locator', 'reason', 'raw'],
     "STORED_PAYMENTS": ['supplier_name_raw', 'amount_gbp', 'amount_raw', 'source_file', 'source_sha256', 'source_locator', 'publisher_id'],
     "STORED_REJECTS": ['publisher_id', 'source_file', 'source_sha256', 'source_locator', 'reason', 'raw'],
+    "TRANSACTIONS": ['publisher_id', 'transaction_id', 'lines', 'amount_gbp'],
     "FILES": ['publisher_id', 'source_file', 'source_sha256', 'status'],
     "SUPPLIER_FIELDS": [],
     "STORE_FIELDS": ['publisher_id'],
@@ -239,7 +252,7 @@ def test_amounts_are_exact_decimals_and_times_utc():
     assert schema.TIMESTAMP == pa.timestamp("us", tz="UTC")
 
 
-ALL_TABLES = ["PAYMENTS", "REJECTS", "STORED_PAYMENTS", "STORED_REJECTS", "FILES", "SUPPLIER_FIELDS", "STORE_FIELDS",
+ALL_TABLES = ["PAYMENTS", "REJECTS", "STORED_PAYMENTS", "STORED_REJECTS", "TRANSACTIONS", "FILES", "SUPPLIER_FIELDS", "STORE_FIELDS",
               "NOTICES", "AWARDS", "AWARD_SUPPLIERS"]
 
 

@@ -33,3 +33,18 @@ def test_readme_opens_with_the_two_commands_and_documents_every_command():
     sub = build_parser()._subparsers._group_actions[0].choices
     for name in sub:
         assert f"spend {name}" in readme, f"README does not show `spend {name}`"
+
+
+def test_the_version_licence_and_release_agree_across_the_release_files():
+    import yaml
+
+    from spend import __version__
+
+    meta = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    citation = yaml.safe_load((PROJECT_ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert meta["version"] == __version__ == citation["version"]
+    assert meta["license"] == citation["license"] == "MIT"
+    assert (PROJECT_ROOT / "LICENSE").read_text().startswith("MIT License\n\nCopyright (c) 2026 The spend contributors\n")
+    assert citation["cff-version"] == "1.2.0" and citation["authors"] == [{"name": "The spend contributors"}]
+    changelog = (PROJECT_ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"\n## [{__version__}] - {citation['date-released']}\n" in changelog, "CHANGELOG.md has no entry for this release"

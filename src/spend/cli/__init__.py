@@ -1,9 +1,9 @@
 """The `spend` command line: a thin shell over the library.
 
-One module a command group (`parse`, `store`, `sources`, `notices`, `suppliers`, `figures`, `export`, `report`),
-each with `register(subparsers)` and `run_*(args) -> int`. Each command parses its options, calls the
-library and turns a `SpendError` into one line on stderr and a non-zero exit (1 for bad input, 2 for bad
-usage). The modules import only the standard library at the top, so `spend --help` starts quickly; a
+One module a command group (`parse`, `store`, `database`, `sources`, `notices`, `suppliers`, `figures`,
+`export`, `report`), each with `register(subparsers)` and `run_*(args) -> int`. Each command parses its
+options, calls the library and turns a `SpendError` into one line on stderr and a non-zero exit (1 for bad
+input, 2 for bad usage). The modules import only the standard library at the top, so `spend --help` starts quickly; a
 command loads what it needs when it runs.
 """
 
@@ -18,7 +18,7 @@ from spend.core.errors import SpendError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from spend.cli import export, figures, notices, parse, report, sources, store, suppliers
+    from spend.cli import database, export, figures, notices, parse, report, sources, store, suppliers
 
     parser = argparse.ArgumentParser(
         prog="spend",
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"spend {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (parse, store, sources, notices, suppliers, figures, export, report):
+    for group in (parse, store, database, sources, notices, suppliers, figures, export, report):
         group.register(sub)
     return parser
 

@@ -14,14 +14,15 @@ examples:
   spend fetch --from-dir ../shared/realdata && spend build
   spend build --workers 2
   spend build --scheduler tcp://10.0.0.5:8786     # parse on a Dask cluster (shared data folder)
-  duckdb data/spend.duckdb "select supplier_name, sum(amount_gbp) from payments_counted group by 1 order by 2 desc limit 10"
+  spend sql "select supplier_name, sum(amount_gbp) from payments_counted group by 1 order by 2 desc limit 10"
 
 Parses every file under data/raw/spend/<publisher>/ that is new or changed (by sha256) and writes
 data/clean/payments/ (Parquet, partitioned by publisher_id and year), data/clean/rejects.parquet,
 data/clean/files.parquet, the notices tables from the OCDS files under data/raw/contracts-finder and
 data/raw/find-a-tender (award suppliers carry the same supplier_id as the payments), and the DuckDB
-database data/spend.duckdb with views over them. A file that cannot be read is listed (spend files
-also in files.parquet) and the exit status is 1; the rest is built.
+database data/spend.duckdb with views over them, each column commented with its meaning (spend dictionary
+lists them). A file that cannot be read is listed (spend files also in files.parquet) and the exit status
+is 1; the rest is built.
 """
 
 STATUS_EXAMPLE = """\

@@ -180,6 +180,7 @@ FIELDS: dict[str, Field] = _fields(
     Field("year", pa.int32(), "Year of payment_date (the partition key); null when the date is blank"),
     Field("duplicate_of", _S, "For a transaction published again in a later file: 'file | locator' of the first "
           "publication"),
+    Field("lines", pa.int64(), "Payment lines grouped into the transaction", "rows"),
     Field("reason", _S, "Why the row was not kept"),
     Field("raw", _S, "The row's cells as published, joined with ' | '"),
     Field("period", _S, "Period the file covers, from its name or link text (e.g. '2020-04')"),
@@ -280,6 +281,16 @@ STORED_PAYMENTS = join_tables("stored_payments", PAYMENTS[:_AFTER_NAME], SUPPLIE
 # The store's rejects (`data/clean/rejects.parquet`): the parser's rejects, filed under their publisher.
 STORED_REJECTS = join_tables("stored_rejects", [STORE_FIELDS.column("publisher_id")], REJECTS)
 
+# The store's transactions: the counted payment lines (not republished) of one transaction number of a
+# publisher, grouped (a payment can be split over several lines sharing a transaction number).
+TRANSACTIONS = declare_table(
+    "transactions",
+    ["publisher_id", "publisher", "transaction_id", "payment_date", "supplier_id", "supplier_name", "lines",
+     "amount_gbp", "source_file"],
+    required=["publisher_id", "transaction_id", "lines", "amount_gbp"],
+    not_null=["publisher_id", "transaction_id", "lines", "amount_gbp"],
+)
+
 # One row per raw file the store knows (`data/clean/files.parquet`): what happened to it.
 FILES = declare_table(
     "files",
@@ -321,8 +332,8 @@ _AFTER_SUPPLIER = AWARD_SUPPLIERS.names.index("supplier_name_raw") + 1
 STORED_AWARD_SUPPLIERS = join_tables("stored_award_suppliers", AWARD_SUPPLIERS[:_AFTER_SUPPLIER], SUPPLIER_FIELDS,
                                      AWARD_SUPPLIERS[_AFTER_SUPPLIER:])
 
-TABLES: dict[str, Table] = {t.name: t for t in (PAYMENTS, REJECTS, STORED_PAYMENTS, STORED_REJECTS, FILES, NOTICES,
-                                                 AWARDS, AWARD_SUPPLIERS, STORED_AWARD_SUPPLIERS)}
+TABLES: dict[str, Table] = {t.name: t for t in (PAYMENTS, REJECTS, STORED_PAYMENTS, STORED_REJECTS, TRANSACTIONS, FILES,
+                                                 NOTICES, AWARDS, AWARD_SUPPLIERS, STORED_AWARD_SUPPLIERS)}
 
 
 def column_names(table: Iterable[Column]) -> list[str]:
