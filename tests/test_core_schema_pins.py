@@ -3,7 +3,7 @@
 The pins were taken from the table definitions as they stood before the fields were declared once each; a
 change to a column's name, order, type or nullability has to change this file too, on purpose (since then:
 `extra_fields`, the columns a publisher prints that have no canonical name, kept as JSON; the files table's
-`warnings`, what each file's self-checks found).
+`warnings`, what each file's self-checks found; the files table's `fetched_at`, when the file was fetched).
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ PINNED = {
         source_file string not null
         source_sha256 string not null
         source_url string
+        fetched_at timestamp[us, tz=UTC]
         period string
         format string
         status string not null
