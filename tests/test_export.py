@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 from decimal import Decimal
@@ -16,8 +17,9 @@ from spend.cli import export as export_cli
 from spend.outputs import export, foi
 from spend.core.money import money_sum
 from spend.core.periods import Period
-from spend.outputs.export import EXPORT_COLUMNS, WITHHELD, ExportError
+from spend.outputs.export import EXPORT_COLUMNS, SOURCE_COLUMNS, WITHHELD, ExportError
 from spend.parse import parse_file
+from spend.store.read import load_files
 
 D = Decimal
 NHS_OPTUM = dict(supplier="Optum / UnitedHealth", publishers=["nhs-hounslow-ccg", "nhs-redbridge-ccg"])
@@ -27,8 +29,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def evidence(fixture_payments):
-    return export.select_evidence(fixture_payments, **NHS_OPTUM)
+def evidence(fixture_payments, fixture_store):
+    return export.select_evidence(fixture_payments, **NHS_OPTUM, files=load_files(fixture_store))
 
 
 def run_cli(*argv: str) -> int:
@@ -122,6 +124,16 @@ def test_individuals_names_are_withheld_unless_asked_for(fixture_payments):
     assert list(shown.rows["amount_gbp"]) == list(withheld.rows["amount_gbp"])
 
 
+def test_an_individuals_vat_number_is_withheld_with_the_name(fixture_payments):
+    payments = fixture_payments.copy()
+    hunt = payments["supplier_name_raw"] == "DR SM HUNT"
+    payments.loc[hunt, "vat_number"] = "GB123456789"  # a sole trader's VAT number names them
+    withheld = export.select_evidence(payments, "DR SM HUNT", publishers=["nhs-hounslow-ccg"])
+    assert set(withheld.rows["vat_number"]) == {WITHHELD} and set(withheld.rows["company_number"]) == {None}
+    shown = export.select_evidence(payments, "DR SM HUNT", publishers=["nhs-hounslow-ccg"], include_individuals=True)
+    assert set(shown.rows["vat_number"]) == {"GB123456789"}
+
+
 def test_foi_drafts_cite_each_payment(evidence, tmp_path):
     drafts = foi.write_foi_drafts(evidence, tmp_path / "foi")
     assert [p.name for p in drafts] == ["foi-nhs-hounslow-ccg-optum-unitedhealth.txt",
@@ -190,3 +202,132 @@ def test_reading_back_something_that_is_not_an_export_names_the_file_and_row(evi
     edited.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     with pytest.raises(ExportError, match=r"edited.csv \(row 4\): amount_gbp 'thirty-four thousand' is not a number"):
         export.read_export(edited)
+
+
+# --- exports that are safe to open and ready to attach -------------------------------------------------------
+
+# Text a published file could hold that a spreadsheet would run as a formula (OWASP, "CSV Injection").
+FORMULAS = ['=HYPERLINK("http://x","click")', "=cmd|' /C calc'!A0", "+SUM(1)", "-2+3", "@cmd", "\t=1+1"]
+
+
+def _booby_trapped(evidence) -> pd.DataFrame:
+    """The evidence rows with formula-like names, descriptions and ids, and one credit of -£25.00."""
+    rows = evidence.rows.copy()
+    for i, text in enumerate(FORMULAS):
+        rows.loc[i, ["supplier_name_raw", "description"]] = [text, text]
+    rows.loc[0, "transaction_id"] = "-31939166"
+    rows.loc[1, "description"] = "'=already quoted"  # a published apostrophe survives the round trip
+    rows.loc[2, "amount_gbp"] = D("-25.00")
+    return rows
+
+
+def test_no_published_text_becomes_a_formula_in_xlsx(evidence, tmp_path):
+    from openpyxl import load_workbook
+
+    rows = _booby_trapped(evidence)
+    path = export.write_export(rows, tmp_path / "trap.xlsx")
+    book = load_workbook(path)
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    sheet = book["payments"]
+    name_col = EXPORT_COLUMNS.index("supplier_name_raw") + 1
+    amount_col = EXPORT_COLUMNS.index("amount_gbp") + 1
+    for i, text in enumerate(FORMULAS, start=2):
+        cell = sheet.cell(row=i, column=name_col)
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    credit = sheet.cell(row=4, column=amount_col)
+    assert (credit.value, credit.data_type, credit.number_format) == (-25, "n", "£#,##0.00")
+    back = export.read_export(path)
+    for column in ("supplier_name_raw", "description", "transaction_id", "amount_gbp"):
+        assert list(back[column]) == list(rows[column]), column
+
+
+def test_no_published_text_becomes_a_formula_in_csv(evidence, tmp_path):
+    import csv
+
+    rows = _booby_trapped(evidence)
+    path = export.write_export(rows, tmp_path / "trap.csv")
+    text = path.read_text(encoding="utf-8-sig")
+    records = list(csv.DictReader(text.splitlines()))
+    assert [r["supplier_name_raw"] for r in records[:len(FORMULAS)]] == ["'" + f for f in FORMULAS]
+    assert records[0]["transaction_id"] == "'-31939166"
+    assert records[1]["description"] == "''=already quoted"
+    # The amount is a number, kept exact and bare; names that start with a letter are left alone.
+    assert records[2]["amount_gbp"] == "-25.00" and records[3]["amount_gbp"] == "34500.00"
+    assert records[-1]["supplier_name_raw"] == "OPTUM HEALTH SOLUTIONS (UK) LTD"
+    assert "'=HYPERLINK(\"\"http://x\"\",\"\"click\"\")" in text
+    # No cell of the file starts like a formula, apart from the bare amount.
+    for record in records:
+        for column, value in record.items():
+            if column != "amount_gbp":
+                assert not re.match(r"[=+\-@\t\r]", value), (column, value)
+    back = export.read_export(path)
+    for column in EXPORT_COLUMNS:
+        assert list(back[column]) == list(rows[column]), column
+
+
+@pytest.mark.parametrize("text, written", [
+    ("=1+1", "'=1+1"), ("+44 20 7946 0000", "'+44 20 7946 0000"), ("-", "'-"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\rx", "'\rx"), ("'=x", "''=x"), ("''+x", "'''+x"), ("'quoted'", "'quoted'"), ("OPTUM", "OPTUM"),
+    ("a=b", "a=b"), ("", ""),
+])
+def test_formula_neutralising_is_undone_exactly(text, written):
+    assert export.neutralise_formula(text) == written
+    assert export.restore_formula_text(written) == text
+
+
+def test_xlsx_is_ready_to_attach(evidence, tmp_path):
+    from openpyxl import load_workbook
+
+    rows = evidence.rows.copy()
+    # One file known by its publisher's address: its rows link to it; a file:// path is not a link.
+    april = "https://www.hounslowccg.nhs.uk/media/NWHO%2001%20-%20April.pdf"
+    rows.loc[rows["source_file"].str.endswith("April.pdf"), "source_url"] = april
+    edited = export.Evidence(rows, evidence.match, evidence.withheld, evidence.duplicates_skipped, evidence.fetched_at)
+    book = load_workbook(export.write_export(edited, tmp_path / "optum.xlsx"))
+    assert book.sheetnames == ["payments", "Sources"]
+    sheet = book["payments"]
+    assert [c.value for c in sheet[1]] == EXPORT_COLUMNS and all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:U11"
+    column = {name: i for i, name in enumerate(EXPORT_COLUMNS)}
+    first = sheet[2]
+    assert first[column["amount_gbp"]].value == 34500 and first[column["amount_gbp"]].number_format == "£#,##0.00"
+    assert first[column["payment_date"]].number_format == "yyyy-mm-dd"
+    assert first[column["invoice_number"]].value == "0001141319" and first[column["vat_number"]].value == "GB108297604"
+    assert first[column["source_url"]].hyperlink.target == april
+    assert sheet[3][column["source_url"]].hyperlink is None  # July's file is known only by a local path
+    width = {name: sheet.column_dimensions[chr(ord("A") + i)].width for name, i in column.items()}
+    assert width["source_sha256"] >= 64 and width["supplier_name_raw"] >= len("OPTUM HEALTH SOLUTIONS (UK) LTD")
+    assert width["amount_gbp"] >= len("£108,103.90") and max(width.values()) <= 68
+
+    sources = book["Sources"]
+    table = [[c.value for c in row] for row in sources.iter_rows()]
+    assert table[0] == SOURCE_COLUMNS and sources.freeze_panes == "A2"
+    assert [r[1].rsplit("/", 1)[1] for r in table[1:]] == [
+        "NWHO 01 - April.pdf", "NWHO 04 - July.pdf", "NWHO 06 - September.pdf", "NWHO 07 - October.pdf",
+        "NWHO 08 - November.pdf", "NERD 02 - May.csv", "NERD 12 - March.csv"]
+    assert [r[5] for r in table[1:]] == [1, 3, 2, 1, 1, 1, 1]
+    assert {r[4] for r in table[1:]} == {"2025-01-06T09:30:00Z"}  # when the fixture's files were fetched
+    shas = dict(zip(rows["source_file"], rows["source_sha256"]))
+    assert all(shas[r[1]] == r[3] for r in table[1:])
+    assert sources["C2"].hyperlink.target == april and sources["C3"].hyperlink is None
+
+
+def test_sources_without_a_recorded_fetch_time_say_nothing_of_it(fixture_payments):
+    bare = export.select_evidence(fixture_payments, **NHS_OPTUM)  # no files table given
+    assert bare.fetched_at == {} and set(bare.sources["fetched_at"]) == {None}
+    assert len(bare.sources) == 7 and sum(bare.sources["payments"]) == 10
+
+
+@pytest.mark.parametrize("amount", ["0.01", "-0.01", "34500.00", "-2509460.00", "108103.90", "1234567890123.45",
+                                    "9999999999999.99", "-9999999999999.99", "10000000000000.00", "123456789012345.67"])
+def test_xlsx_amounts_read_back_exact(evidence, tmp_path, amount):
+    from openpyxl import load_workbook
+
+    rows = evidence.rows.head(1).copy()
+    rows["amount_gbp"] = [D(amount)]
+    path = export.write_export(rows, tmp_path / "amount.xlsx")
+    assert list(export.read_export(path)["amount_gbp"]) == [D(amount)]
+    cell = load_workbook(path)["payments"].cell(row=2, column=EXPORT_COLUMNS.index("amount_gbp") + 1)
+    # Excel's doubles hold every amount in pence below £10^13 exactly; a larger one is written as exact text.
+    assert cell.data_type == ("n" if abs(D(amount)) < D("1e13") else "s")

@@ -15,8 +15,11 @@ examples:
 
 --supplier is tried as a supplier group, then a supplier id, then part of a group's name, then part of a
 published or canonical supplier name (case ignored); the command says which matched. One row per payment,
-with where it was published (URL, file, sha256, sheet/page and row). CSV is UTF-8 with a byte-order mark
-and amounts as exact text (34500.00). Individuals' names are withheld unless --include-individuals.
+with where it was published (URL, file, sha256, sheet/page and row), the invoice number and the supplier's
+VAT and company numbers where published. CSV is UTF-8 with a byte-order mark and amounts as exact text
+(34500.00); XLSX adds a "Sources" sheet (each file's URL, sha256 and when it was fetched). Text that
+starts like a formula (=, +, -, @) never runs as one. Individuals' names are withheld unless
+--include-individuals.
 --foi writes one draft Freedom of Information request per publisher, citing each payment.
 """
 
@@ -42,6 +45,7 @@ def run_export(args: argparse.Namespace) -> int:
     from spend.outputs.export import ExportError, select_evidence, write_export
     from spend.outputs.foi import write_foi_drafts
     from spend.store import load_payments
+    from spend.store.read import load_files
 
     if not args.output and not args.foi:
         raise ExportError(None, "give -o FILE (.csv or .xlsx), --foi DIR, or both")
@@ -53,7 +57,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise ExportError(None, str(e)) from None
     payments = load_payments(args.data, publisher_id=args.publisher or None)
     evidence = select_evidence(payments, args.supplier, publishers=args.publisher or None, period=period,
-                               include_individuals=args.include_individuals)
+                               include_individuals=args.include_individuals, files=load_files(args.data))
     if evidence.rows.empty:
         scope = f" from {', '.join(args.publisher)}" if args.publisher else ""
         raise ExportError(None, f"no payments{scope} in {period.describe()}: {evidence.match.describe()}")
