@@ -20,7 +20,9 @@ VAT and company numbers where published. CSV is UTF-8 with a byte-order mark and
 (34500.00); XLSX adds a "Sources" sheet (each file's URL, sha256 and when it was fetched). Text that
 starts like a formula (=, +, -, @) never runs as one. Individuals' names are withheld unless
 --include-individuals.
---foi writes one draft Freedom of Information request per publisher, citing each payment.
+--foi writes one draft Freedom of Information request per paying body, to the body that holds its
+records now (a closed CCG's successor in the publisher registry), asking for the contracts and the
+invoices and citing each payment; it says when the body's FOI address must still be looked up.
 """
 
 
@@ -65,6 +67,6 @@ def run_export(args: argparse.Namespace) -> int:
     if args.output:
         print(f"wrote {len(evidence.rows)} row(s) to {write_export(evidence, args.output)}")
     if args.foi:
-        for path in write_foi_drafts(evidence, args.foi):
+        for path in write_foi_drafts(evidence, args.foi, data_dir=args.data):
             print(f"wrote {path}")
     return 0
