@@ -36,12 +36,13 @@ from spend import analysis
 from spend.core.config import data_dir
 from spend.outputs import export, figures, foi, reports
 from spend.store import load_payments
+from spend.store.read import load_files
 
 payments = load_payments()
 publishers = analysis.choose_publishers(payments, bodies)
 period = analysis.Period.between(date_from, date_to)
 evidence = export.select_evidence(payments, supplier, publishers=publishers, period=period,
-                                  include_individuals=include_individuals)
+                                  include_individuals=include_individuals, files=load_files())
 display(Markdown(reports.paid_sentence(evidence.rows, supplier, period if date_from and date_to else None)))
 reports.table(evidence.rows[["publisher", "payment_date", "transaction_id", "supplier_name_raw", "amount_gbp",
                              "source_locator"]])
@@ -50,7 +51,7 @@ reports.table(evidence.rows[["publisher", "payment_date", "transaction_id", "sup
 paths = export.export_paths(supplier, data_dir())
 csv_path = export.write_export(evidence, paths.csv)
 xlsx_path = export.write_export(evidence, paths.xlsx)
-drafts = foi.write_foi_drafts(evidence, paths.foi)
+drafts = foi.write_foi_drafts(evidence, paths.foi, data_dir=data_dir())
 display(Markdown("Written: " + ", ".join(f"`{p.name}`" for p in (csv_path, xlsx_path, *drafts))))
 
 # %%

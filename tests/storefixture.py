@@ -36,6 +36,8 @@ FIXTURE_FILES: tuple[tuple[str, str], ...] = (
     ("oxford-city-council", "councils/oxford/expenditure-over-500-apr-jun-2016.csv"),
 )
 NOTICES_FOLDER = "contracts-finder"
+# When the fixture's files were "fetched": one fixed time, so that every run's store and exports are the same.
+FETCHED_AT = "2025-01-06T09:30:00+00:00"
 
 
 def build_fixture_store(realdata: Path, data_dir: Path) -> Path:
@@ -55,7 +57,7 @@ def build_fixture_store(realdata: Path, data_dir: Path) -> Path:
         # gives the file (Oxford's quarterly file covers April to June, not only the month most paid in).
         period = get_publisher(publisher_id).corpus_period(relative)
         meta = {"url": path.resolve().as_uri(), "publisher": publisher_id, "file_name": path.name,
-                "period": period.label if period else None}
+                "period": period.label if period else None, "fetched_at": FETCHED_AT}
         (folder / f"{path.name}.meta.json").write_text(json.dumps(meta), encoding="utf-8")
     add_notice_files([realdata / NOTICES_FOLDER], data_dir / "raw")  # what `spend notices add` does
     result = build_store(data_dir, workers=1)

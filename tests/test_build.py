@@ -240,6 +240,26 @@ def test_an_unreadable_provenance_record_names_its_file(tmp_path):
         assert e.value.source == str(meta)
 
 
+def test_the_files_table_says_when_each_file_was_fetched(tmp_path):
+    council = tmp_path / "raw" / "spend" / "example-council"
+    row = "Local government,Example Council,12/09/2019,Rent,Housing,ACME LTD,T1,5.00"
+    _council_file(council / "2019-09.csv", [row])
+    _council_file(council / "2019-10.csv", [row.replace("T1", "T2")])
+    meta = council / "2019-09.csv.meta.json"
+    # As `spend fetch` writes it (an offset other than UTC is converted), and a file with no record.
+    meta.write_text(json.dumps({"url": "https://example.gov.uk/2019-09.csv", "fetched_at": "2025-01-06T10:30:00+01:00"}),
+                    encoding="utf-8")
+    build_store(tmp_path, publishers=PUBLISHERS, workers=1)
+    files = pd.read_parquet(tmp_path / "clean" / "files.parquet").set_index("source_file")
+    assert files.loc["spend/example-council/2019-09.csv", "fetched_at"] == pd.Timestamp("2025-01-06T09:30:00Z")
+    assert pd.isna(files.loc["spend/example-council/2019-10.csv", "fetched_at"])
+    for bad in ("yesterday", "2025-01-06T10:30:00", 20250106):
+        meta.write_text(json.dumps({"fetched_at": bad}), encoding="utf-8")
+        with pytest.raises(BuildError, match="is not a date and time with a time zone") as e:
+            build_store(tmp_path, publishers=PUBLISHERS, workers=1)
+        assert e.value.source == str(meta)
+
+
 def _file_with_record(folder: Path, period: str, rows: list[str]) -> Path:
     """A council file filed the way `spend fetch` files it: in its period's folder, with the period recorded."""
     path = folder / period / f"{period}.csv"

@@ -3,8 +3,9 @@
 The pins were taken from the table definitions as they stood before the fields were declared once each; a
 change to a column's name, order, type or nullability has to change this file too, on purpose (since then:
 `extra_fields`, the columns a publisher prints that have no canonical name, kept as JSON; the files table's
-`warnings`, what each file's self-checks found; `TRANSACTIONS`, the columns of the store's transactions view,
-declared so that the data dictionary and the database comments describe them).
+`warnings`, what each file's self-checks found, and `fetched_at`, when the file was fetched; `TRANSACTIONS`, the
+columns of the store's transactions view, declared so that the data dictionary and the database comments
+describe them).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ PINNED = {
         source_file string not null
         source_sha256 string not null
         source_url string
+        fetched_at timestamp[us, tz=UTC]
         period string
         format string
         status string not null

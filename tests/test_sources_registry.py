@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from spend.analysis.selection import publisher_lineage
 from spend.parse import parse_file
 from spend.sources.errors import RegistryError, UnknownPublisher
 from spend.sources.registry import KINDS, ODS_CODE, SLUG, Publisher, default_registry_path, get_publisher, load_publishers
@@ -81,7 +82,7 @@ def test_excluded_files_are_excluded_and_say_why(realdata: Path):
 
 def test_registry_counts_and_the_bodies_of_the_published_claims():
     slugs = [p.slug for p in PUBLISHERS]
-    assert len(slugs) == 34
+    assert len(slugs) == 40
     kent = [p for p in PUBLISHERS if p.successor == "nhs-kent-and-medway-ccg"]
     assert sorted(p.name for p in kent) == [
         "NHS Ashford CCG", "NHS Canterbury and Coastal CCG", "NHS Dartford, Gravesham and Swanley CCG",
@@ -89,6 +90,37 @@ def test_registry_counts_and_the_bodies_of_the_published_claims():
     ]
     assert sorted(p.slug for p in PUBLISHERS if p.successor == "nhs-bsw-ccg") == ["nhs-banes-ccg", "nhs-swindon-ccg", "nhs-wiltshire-ccg"]
     assert {"dorset-council", "public-health-dorset", "waltham-forest", "nhs-england"} <= set(slugs)
+
+
+# Who holds each closed body's records now: the London CCGs merged in April 2021, and every CCG's
+# board (ICB) took over on 1 July 2022.
+NOW_HELD_BY = {
+    "nhs-hounslow-ccg": ["nhs-north-west-london-ccg", "nhs-north-west-london-icb"],
+    "nhs-harrow-ccg": ["nhs-north-west-london-ccg", "nhs-north-west-london-icb"],
+    "nhs-redbridge-ccg": ["nhs-north-east-london-ccg", "nhs-north-east-london-icb"],
+    "nhs-ashford-ccg": ["nhs-kent-and-medway-ccg", "nhs-kent-and-medway-icb"],
+    "nhs-swindon-ccg": ["nhs-bsw-ccg", "nhs-bsw-icb"],
+    "dorset-county-council": ["dorset-council"],
+    "barts-health": [],
+}
+
+
+@pytest.mark.parametrize("slug, successors", NOW_HELD_BY.items())
+def test_successor_chains_end_with_the_body_that_holds_the_records_now(slug, successors):
+    chain = [p.slug for p in publisher_lineage(slug)]
+    assert chain == [slug, *successors]
+    assert get_publisher(chain[-1]).successor is None
+
+
+def test_no_ccg_is_the_end_of_a_chain():
+    # Every CCG closed on 30 June 2022: a chain that stops at one would address an FOI request to nobody.
+    last = {publisher_lineage(p.slug)[-1].slug for p in PUBLISHERS}
+    assert [s for s in sorted(last) if get_publisher(s).kind == "ccg"] == []
+
+
+def test_no_foi_contact_is_guessed():
+    # Each FOI address must be checked on the body's own site before it goes in the registry; none has been.
+    assert [p.slug for p in PUBLISHERS if p.foi_contact] == []
 
 
 # ODS codes as checked against NHS Digital's lists (see the registry's header).
@@ -99,7 +131,9 @@ ODS = {
     "nhs-ashford-ccg": "09C", "nhs-canterbury-and-coastal-ccg": "09E", "nhs-dartford-gravesham-and-swanley-ccg": "09J",
     "nhs-medway-ccg": "09W", "nhs-south-kent-coast-ccg": "10A", "nhs-swale-ccg": "10D", "nhs-thanet-ccg": "10E",
     "nhs-west-kent-ccg": "99J", "nhs-kent-and-medway-ccg": "91Q", "nhs-banes-ccg": "11E", "nhs-swindon-ccg": "12D",
-    "nhs-wiltshire-ccg": "99N", "nhs-bsw-ccg": "92G",
+    "nhs-wiltshire-ccg": "99N", "nhs-bsw-ccg": "92G", "nhs-north-west-london-ccg": "W2U3Z",
+    "nhs-north-east-london-ccg": "A3A8R", "nhs-north-west-london-icb": "QRV", "nhs-north-east-london-icb": "QMF",
+    "nhs-kent-and-medway-icb": "QKS", "nhs-bsw-icb": "QOX",
 }
 
 
@@ -197,11 +231,30 @@ def test_a_custom_registry_may_point_at_a_local_server(tmp_path):
     (("corpus: []", "corpus: [../elsewhere/*.csv]"), "relative globs"),
     (("corpus: []", "corpus: []\n  successor: nobody"), "successor 'nobody' is not in the registry"),
     (("corpus: []", "corpus: []\n  website: x"), "unknown field(s) ['website']"),
+    (("corpus: []", "corpus: []\n  foi_contact: the FOI team"), "an email address or an https URL"),
+    (("corpus: []", "corpus: []\n  foi_contact: http://example.org/foi"), "an email address or an https URL"),
+    (("corpus: []", "corpus: []\n  successor: test-trust"), "successor must be another entry's slug"),
 ])
 def test_malformed_entries_are_refused_with_the_reason(tmp_path, change, message):
     with pytest.raises(RegistryError) as e:
         load_publishers(write(tmp_path, GOOD.replace(*change)))
     assert message in str(e.value) and "registry.yaml" in str(e.value)
+
+
+def test_an_foi_contact_is_an_email_address_or_an_https_page(tmp_path):
+    for contact in ("foi@example.nhs.uk", "https://example.nhs.uk/foi-request"):
+        (publisher,) = load_publishers(write(tmp_path, GOOD.replace("corpus: []", f"corpus: []\n  foi_contact: {contact}")))
+        assert publisher.foi_contact == contact
+    assert load_publishers(write(tmp_path, GOOD))[0].foi_contact is None
+
+
+def test_successors_that_go_round_in_a_circle_are_refused(tmp_path):
+    second = GOOD.replace("test-trust", "other-trust").replace("Test Trust", "Other Trust")
+    text = (GOOD.replace("corpus: []", "corpus: []\n  successor: other-trust")
+            + second.replace("corpus: []", "corpus: []\n  successor: test-trust"))
+    with pytest.raises(RegistryError, match=r"registry.yaml \(test-trust\): successors go round in a circle: "
+                                            r"test-trust -> other-trust -> test-trust"):
+        load_publishers(write(tmp_path, text))
 
 
 def test_duplicate_slugs_and_bad_files(tmp_path):

@@ -121,6 +121,21 @@ def registry_publisher_names() -> dict[str, list[str]]:
     return {p.slug: [p.name, *p.aliases] for p in _registry()}
 
 
+def publisher_lineage(publisher_id: str, data_dir=None) -> list:
+    """The registry entry of `publisher_id`, then the entry of the body that took over from it, and so on
+    (each `successor` in turn; the registry refuses a circle): the last is the body that holds its records
+    now. Read from the package's registry and the data folder's; empty when neither holds `publisher_id`."""
+    from spend.sources.registry import publishers_for
+
+    entries = {p.slug: p for p in publishers_for(data_dir)}
+    chain = []
+    slug = publisher_id
+    while slug in entries:
+        chain.append(entries[slug])
+        slug = entries[slug].successor
+    return chain
+
+
 def nhs_publishers(payments: pd.DataFrame) -> list[str]:
     """The publishers in `payments` that are NHS bodies: by their kind in the publisher registry, or, for
     one the registry does not hold, by the word NHS in the name its files print."""

@@ -19,9 +19,14 @@ and .xlsx, and the FOI drafts in <data>/exports/<supplier>-foi/.
 
 --supplier is tried as a supplier group, then a supplier id, then part of a group's name, then part of a
 published or canonical supplier name (case ignored); the command says which matched. One row per payment,
-with where it was published (URL, file, sha256, sheet/page and row). CSV is UTF-8 with a byte-order mark
-and amounts as exact text (34500.00). Individuals' names are withheld unless --include-individuals.
---foi writes one draft Freedom of Information request per publisher, citing each payment.
+with where it was published (URL, file, sha256, sheet/page and row), the invoice number and the supplier's
+VAT and company numbers where published. CSV is UTF-8 with a byte-order mark and amounts as exact text
+(34500.00); XLSX adds a "Sources" sheet (each file's URL, sha256 and when it was fetched). Text that
+starts like a formula (=, +, -, @) never runs as one. Individuals' names are withheld unless
+--include-individuals.
+--foi writes one draft Freedom of Information request per paying body, to the body that holds its
+records now (a closed CCG's successor in the publisher registry), asking for the contracts and the
+invoices and citing each payment; it says when the body's FOI address must still be looked up.
 """
 
 
@@ -49,6 +54,7 @@ def run_export(args: argparse.Namespace) -> int:
     from spend.outputs.foi import write_foi_drafts
     from spend.sources.registry import publisher_named, publishers_for
     from spend.store import load_payments
+    from spend.store.read import load_files
 
     if args.output and args.output.suffix.lower() not in (".csv", ".xlsx"):
         raise ExportError(args.output, "write the export to a .csv or .xlsx file")
@@ -63,7 +69,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise ExportError(None, f"the store holds no payments of {', '.join(publishers)} (spend status lists what it "
                                 "holds)")
     evidence = select_evidence(payments, args.supplier, publishers=publishers or None, period=period,
-                               include_individuals=args.include_individuals)
+                               include_individuals=args.include_individuals, files=load_files(data))
     if evidence.rows.empty:
         scope = f" of {', '.join(publishers)}" if publishers else ""
         when = f" in {period.for_reader()}" if period.start or period.end else ""
@@ -77,6 +83,6 @@ def run_export(args: argparse.Namespace) -> int:
     for output in outputs:
         print(f"wrote {len(evidence.rows)} row(s) to {write_export(evidence, output)}")
     if foi:
-        for path in write_foi_drafts(evidence, foi):
+        for path in write_foi_drafts(evidence, foi, data_dir=data):
             print(f"wrote {path}")
     return 0

@@ -166,6 +166,8 @@ FIELDS: dict[str, Field] = _fields(
           "14' in a spend file; 'releases[3]', 'releases[0].awards[1].suppliers[2]' in a notices file"),
     Field("source_url", _S, "URL the file was fetched from (file:// for a local import; null for a file spend did "
           "not fetch)"),
+    Field("fetched_at", TIMESTAMP, "When the file was fetched or added (UTC), from its provenance record; null for "
+          "a file spend did not fetch"),
     # --- who the supplier is (spend.suppliers) ---
     Field("supplier_id", _S, "Stable supplier identity (spend.suppliers); same id across runs"),
     Field("supplier_name", _S, "Canonical display name of the supplier"),
@@ -294,7 +296,8 @@ TRANSACTIONS = declare_table(
 # One row per raw file the store knows (`data/clean/files.parquet`): what happened to it.
 FILES = declare_table(
     "files",
-    ["publisher_id", "publisher", "source_file", "source_sha256", "source_url", "period", "format", "status", "error",
+    ["publisher_id", "publisher", "source_file", "source_sha256", "source_url", "fetched_at", "period", "format",
+     "status", "error",
      "rows_read", "rows_kept", "rows_rejected", "rows_nondata", "total_gbp", "first_payment_date", "last_payment_date",
      "warnings"],
     required=["publisher_id", "source_file", "source_sha256", "status"],

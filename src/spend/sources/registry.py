@@ -62,6 +62,9 @@ Url = Annotated[str, Meta(pattern=r"^https?://[^\s/?#]+[^\s]*$", description="an
 # Globs are relative to the corpus folder, and stay inside it.
 Glob = Annotated[str, Meta(pattern=r"^(?!/)(?!(?:.*/)?\.\.(?:/|$)).+$")]
 Globs = Annotated[tuple[Glob, ...], Meta(description="a list of relative globs (no leading '/', no '..')")]
+# Where a body takes Freedom of Information requests: an email address, or the https page of its request form.
+FoiContact = Annotated[str, Meta(pattern=r"^(?:[^@\s/:]+@[^@\s/]+\.[A-Za-z]{2,}|https://[^\s/?#]+[^\s]*)$",
+                                 description="an email address or an https URL")]
 
 
 class Hints(Struct, frozen=True, forbid_unknown_fields=True):
@@ -109,6 +112,7 @@ class Publisher(Struct, frozen=True, forbid_unknown_fields=True):
     corpus_exclude: Globs = ()
     corpus_periods: Mapping[str, str] = {}
     successor: Slug | None = None
+    foi_contact: FoiContact | None = None
 
     def __post_init__(self) -> None:
         for name in ("identifiers", "corpus_periods"):  # read-only, like the rest of the entry
@@ -336,10 +340,17 @@ def _load(path: Path) -> list[Publisher]:
 
 
 def _check_successors(path: Path, publishers: list[Publisher]) -> None:
-    slugs = {p.slug for p in publishers}
+    successors = {p.slug: p.successor for p in publishers}
     for p in publishers:
-        if p.successor is not None and p.successor not in slugs:
+        if p.successor is not None and p.successor not in successors:
             raise RegistryError(path, f"successor {p.successor!r} is not in the registry", locator=p.slug)
+    for p in publishers:  # a chain of successors ends with the body that holds the records now
+        chain = [p.slug]
+        while (slug := successors.get(chain[-1])) is not None:
+            if slug in chain:
+                raise RegistryError(path, "successors go round in a circle: " + " -> ".join([*chain, slug]),
+                                    locator=p.slug)
+            chain.append(slug)
 
 
 def _entry(path: Path, index: int, item: Any) -> Publisher:

@@ -99,7 +99,7 @@ def files_table(files: list[RawSpendFile], keys, shas, reports, publishers) -> p
         parsed = r["status"] == "parsed"
         rows.append({
             "publisher_id": f.publisher_id, "publisher": publishers[f.publisher_id].name, "source_file": f.rel,
-            "source_sha256": shas[f.rel], "source_url": f.meta.get("url"),
+            "source_sha256": shas[f.rel], "source_url": f.meta.get("url"), "fetched_at": f.fetched_at,
             "period": f.meta.get("period") or r.get("main_month"),
             "format": r.get("format"), "status": r["status"], "error": r.get("error"),
             "rows_read": r.get("rows_read"), "rows_kept": r.get("rows_kept"),

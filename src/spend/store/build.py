@@ -214,7 +214,7 @@ def _fingerprint(data: Path, files, notice_files, keys, publishers) -> str:
     for f in files:
         entry = publishers[f.publisher_id]
         h.update(json.dumps([f.rel, keys[f.rel], f.publisher_id, entry.name, f.meta.get("url"),
-                             f.meta.get("period")]).encode())
+                             f.meta.get("period"), f.meta.get("fetched_at")]).encode())
     for path in notice_files:
         st = path.stat()
         h.update(json.dumps([path.relative_to(data).as_posix(), st.st_size, st.st_mtime_ns]).encode())

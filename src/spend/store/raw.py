@@ -4,10 +4,11 @@ with the provenance record written beside it when it was fetched or added."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from spend.core.errors import SpendError
-from spend.core.files import PROVENANCE_SUFFIX, ProvenanceError, read_provenance
+from spend.core.files import PROVENANCE_SUFFIX, ProvenanceError, provenance_path, read_provenance
 
 SPEND_DIR = "spend"
 # Where `spend notices fetch` (and `spend notices add`) file OCDS pages: data/raw/<source>/...
@@ -26,6 +27,20 @@ class RawSpendFile:
     meta: dict
     size: int
     mtime_ns: int
+
+    @property
+    def fetched_at(self) -> datetime | None:
+        """When the file was fetched or added (UTC), as its provenance record says; None without one."""
+        value = self.meta.get("fetched_at")
+        if value is None:
+            return None
+        try:
+            when = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise BuildError(provenance_path(self.path), f"fetched_at {value!r} is not a date and time with a time zone")
+        return when.astimezone(timezone.utc)
 
 
 def spend_raw_root(data_dir: Path) -> Path:
