@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -30,3 +31,37 @@ def test_no_supplier_name_ends_in_a_run_in_number_and_the_file_still_adds_up(nov
     assert not november["supplier_name_raw"].str.contains(r"[A-Z]\d{6,}$", na=False).any()
     assert november["transaction_id"].notna().all()
     assert (len(november), november["amount_gbp"].sum()) == (333, Decimal("31094530.54"))
+
+
+NCL = "nhs-london-2020-21/NCL"
+
+
+@pytest.mark.parametrize("month, locator, area, supplier", [
+    # The area cell's clipped overflow ('SERVICES') printed under the supplier's first letters.
+    ("02 - May", "page 2 line 58", "LOCAL ENHANCED SERVICES", "ANGEL SURGERY"),
+    ("02 - May", "page 7 line 1", "LOCAL ENHANCED SERVICES", "AT MEDICS SOMERS TOWN MEDICAL PRACTICE"),
+    # The area's last word touching the supplier's first, each drawn as its cell's own text.
+    ("02 - May", "page 1 line 61", "CHC ADULT FULLY FUNDED", "LANCAM CARE SERVICES LTD"),
+    # The page number, printed in the same place on every page, over the last row ('UNIVERSITY' '9')...
+    ("05 - August", "page 9 line 93", "ACUTE COMMISSIONING", "NORTH MIDDLESEX UNIVERSITY HOSPITAL NHS TRUST"),
+    # ... or on a line of its own inside a row's band.
+    ("06 - September", "page 13 lines 122-123", "PRC DELEGATED CO-COMMISSIONING", "PRIMROSE HILL SURGERY"),
+])
+def test_cells_printed_over_or_against_each_other_are_read_apart(realdata_more, month, locator, area, supplier):
+    payments = parse_file(realdata_more / NCL / f"NCL {month}.pdf").payments
+    row = payments[payments["source_locator"] == locator].iloc[0]
+    assert (row["expense_area"], row["supplier_name_raw"]) == (area, supplier)
+
+
+@pytest.mark.slow
+def test_no_supplier_name_carries_a_neighbouring_cell_or_a_page_number(realdata_more):
+    glued = []
+    for path in sorted((realdata_more / "nhs-london-2020-21").glob("*/*.pdf")):
+        payments = parse_file(path).payments
+        pages = payments["source_locator"].str.extract(r"^page (\d+)")[0]
+        for name, page in zip(payments["supplier_name_raw"].fillna(""), pages):
+            if name.startswith(("SERVICES", "FUNDED", "SCHEMES", "ACUTE")) and not name.startswith("SERVICES "):
+                glued.append((path.name, name))
+            elif re.search(rf"(?<![\d,.]){page}$|^{page}[A-Z]", name):
+                glued.append((path.name, name))
+    assert glued == []

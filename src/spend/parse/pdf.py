@@ -157,8 +157,13 @@ def _page_lines(page) -> list[Line]:
             # Letters in a word touch (loose boxes); one space is ~0.35 of the line height. A cell's text may be
             # drawn in several text objects ('55' ',100.00'), but where the object changes between a figure
             # and a word ('157,621.00' 'COVID', 'North' '15,409.14') two cells' texts were printed touching.
+            # A letter drawn over most of the one before it is another cell's text printed over a clipped
+            # overflow ('SERVICES' under 'ANGEL SURGERY'), not the same word; so is a letter that starts a new
+            # text object right after a letter, where text objects are cells ('FULLY FUNDED' 'LANCAM CARE').
             if words and last_index is not None and index - last_index <= 2 and -0.5 * height < left - words[-1].x1 < 0.12 * height \
-                    and not (by_run and run != words[-1].run and _two_texts(words[-1].text, ch)):
+                    and not (by_run and run != words[-1].run and _two_texts(words[-1].text, ch)) \
+                    and not (ch != words[-1].text[-1] and words[-1].x1 - left > 0.5 * (right - left)) \
+                    and not (by_run and run != words[-1].run and ch.isalpha() and words[-1].text[-1].isalpha()):
                 w = words[-1]
                 w.text += ch
                 w.x1 = max(w.x1, right)
@@ -725,7 +730,7 @@ def _read_page(lines: list[Line], rules: _Rules, pno: int, previous: _Columns | 
     for n, line in enumerate(above, start=1):
         rows.append(_outside(line, f"page {pno} line {n}", "title or notes above the table"))
     body = lines[body_start:]
-    while body and _FOOTER.match(body[-1].text.strip()):
+    while body and (not body[-1].words or _FOOTER.match(body[-1].text.strip())):  # empty: a page number taken out
         body = body[:-1]
     if header is not None:
         columns = _rule_columns(header, rules, body) or _gutter_columns(header, body)
@@ -751,6 +756,30 @@ def _read_page(lines: list[Line], rules: _Rules, pno: int, previous: _Columns | 
     return rows, columns, how
 
 
+def _drop_page_numbers(pages: list[list[Line]]) -> set[int]:
+    """Take out the page numbers a report prints in the same place on every page, wherever they fall: on a
+    line of their own between two rows, or drawn over the last row's text ('UNIVERSITY' '9' 'HOSPITAL').
+    A page number is a word equal to its page's number at a position (to 3 points) where at least two
+    pages have theirs; returns the pages it was taken from. A line that held only the number stays, empty,
+    so that every other line keeps its number (a row's locator). A one-page file keeps its words: one page
+    cannot show a number repeating."""
+    def place(w: Word) -> tuple[int, int]:
+        return round(w.centre / 3), round(w.bottom / 3)
+
+    seen: Counter = Counter()
+    for pno, lines in enumerate(pages, start=1):
+        seen.update({place(w) for line in lines for w in line.words if w.text == str(pno)})
+    repeated = {p for p, n in seen.items() if n >= 2}
+    numbered = set()
+    for pno, lines in enumerate(pages, start=1):
+        for line in lines:
+            keep = [w for w in line.words if not (w.text == str(pno) and place(w) in repeated)]
+            if len(keep) < len(line.words):
+                line.words[:] = keep
+                numbered.add(pno)
+    return numbered
+
+
 def read_pdf(data: bytes, source: str) -> RawFile:
     try:
         doc = pdfium.PdfDocument(data)
@@ -760,16 +789,22 @@ def read_pdf(data: bytes, source: str) -> RawFile:
     layout: list[str] = []
     columns: _Columns | None = None
     try:
+        pages = []
         for pno in range(len(doc)):
             page = doc[pno]
             try:
-                page_rows, columns, how = _read_page(_page_lines(page), _page_rules(page), pno + 1, columns)
+                pages.append((_page_lines(page), _page_rules(page)))
             finally:
                 page.close()
-            rows.extend(page_rows)
-            layout.append(f"page {pno + 1}: {how}")
     finally:
         doc.close()
+    numbered = _drop_page_numbers([lines for lines, _ in pages])
+    for pno, (lines, rules) in enumerate(pages, start=1):
+        page_rows, columns, how = _read_page(lines, rules, pno, columns)
+        rows.extend(page_rows)
+        layout.append(f"page {pno}: {how}")
+    if numbered:
+        layout.append(f"page numbers set aside (printed in the same place on {len(numbered)} pages)")
     if columns is None:
         raise NoTableFound(source, "no table header found in the PDF (is it a scan, or not a spend report?)")
     return RawFile("pdf", [Sheet(None, rows)], layout=layout)
