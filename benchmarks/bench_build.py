@@ -111,9 +111,8 @@ def timed_build(data: Path, publishers: dict, **kw):
 
 def query_ratio(data: Path, publisher_id: str, repeats: int = 3):
     """Total by supplier and month for one publisher: DuckDB over the store, and pandas."""
-    import duckdb
-
     from spend.store.read import load_payments
+    from spend.store.views import connect
 
     sql = ("select supplier_id, any_value(supplier_name) as supplier, strftime(payment_date, '%Y-%m') as month, "
            "count(*) as payments, sum(amount_gbp) as total from payments_counted where publisher_id = ? "
@@ -121,7 +120,7 @@ def query_ratio(data: Path, publisher_id: str, repeats: int = 3):
     best_db = best_pd = float("inf")
     for _ in range(repeats):
         t = time.perf_counter()
-        con = duckdb.connect(str(data / "spend.duckdb"), read_only=True)
+        con = connect(data)
         db = con.execute(sql, [publisher_id]).df()
         con.close()
         best_db = min(best_db, time.perf_counter() - t)

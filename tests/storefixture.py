@@ -1,9 +1,9 @@
 """A small store built from real published files, for the figures, analysis, export and notebook tests.
 
 Built by the real pipeline: the files are filed under `<data>/raw/spend/<publisher>/` and
-`spend.store.build_store` writes `<data>/clean/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`
-(schema.STORED_PAYMENTS), files.parquet, rejects.parquet, the notices tables
-`<data>/clean/{notices,awards,award_suppliers}.parquet` and data/spend.duckdb.
+`spend.store.build_store` writes, in the store folder `<data>/clean/current` points at,
+`payments/publisher_id=<slug>/year=<YYYY>/*.parquet` (schema.STORED_PAYMENTS), files.parquet, rejects.parquet,
+the notices tables `{notices,awards,award_suppliers}.parquet` and spend.duckdb (also `<data>/spend.duckdb`).
 
 What goes in, and why:
 - NHS Hounslow CCG, the 8 PDFs (April-November 2020): the registered Optum figure, £276,000.00.

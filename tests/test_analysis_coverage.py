@@ -20,7 +20,7 @@ import pytest
 from spend.analysis.coverage import monthly_coverage, store_status
 from spend.core.errors import PaymentsInputError
 from spend.parse import parse_file
-from spend.store.build import build_store, write_duckdb
+from spend.store.build import build_store
 
 NHS = "nhs-london-2020-21"
 PUBLISHERS = {
@@ -39,15 +39,15 @@ def status(fixture_store):
 @pytest.fixture(scope="module")
 def stored(fixture_store):
     """The store's payments as the Parquet files hold them, read without DuckDB or spend.store."""
-    return ds.dataset(fixture_store / "clean" / "payments", format="parquet", partitioning="hive").to_table(
+    return ds.dataset(fixture_store / "clean" / "current" / "payments", format="parquet", partitioning="hive").to_table(
         columns=["publisher_id", "payment_date", "amount_gbp", "duplicate_of"])
 
 
 def copy_of(fixture_store, tmp_path):
-    """A private copy of the fixture store, its DuckDB views pointed at the copy's own Parquet files."""
+    """A private copy of the fixture store: its DuckDB views read the copy's own Parquet files (they name them
+    relative to the store's folder)."""
     data = tmp_path / "data"
-    shutil.copytree(fixture_store, data)  # keeps modification times, so the copy's build state still holds
-    write_duckdb(data)
+    shutil.copytree(fixture_store, data, symlinks=True)  # keeps modification times, so the copy's build state holds
     return data
 
 
@@ -130,7 +130,6 @@ def test_a_month_whose_file_is_an_html_page_is_missing_and_the_failure_listed(fi
     september = data / "raw" / "spend" / "nhs-redbridge-ccg" / "NERD 06 - September.csv"
     september.write_bytes(b"<!DOCTYPE html><html><head><title>Page not found</title></head><body></body></html>")
     result = build_store(data, workers=1)
-    write_duckdb(data)
     assert [path for path, _ in result.failed] == ["spend/nhs-redbridge-ccg/NERD 06 - September.csv"]
 
     after = store_status(data)
@@ -165,7 +164,7 @@ def test_a_file_fetched_since_the_build_is_waiting(fixture_store, status, realda
 @pytest.mark.slow  # the fixture store
 def test_a_store_whose_parquet_files_are_gone_says_so(fixture_store, tmp_path):
     data = copy_of(fixture_store, tmp_path)
-    shutil.rmtree(data / "clean" / "payments")
+    shutil.rmtree(data / "clean" / "current" / "payments")
     with pytest.raises(PaymentsInputError, match=r"the store is incomplete .*run `spend build --force`"):
         store_status(data)
 

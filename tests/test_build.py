@@ -18,7 +18,8 @@ from spend.store.raw import BuildError, find_raw_files
 from spend.core.errors import PaymentsInputError
 from spend.parse import parse_file
 from spend.analysis.coverage import store_status
-from spend.store.read import load_payments
+from spend.store.read import load_files, load_payments
+from spend.store.views import connect
 
 PUBLISHERS = {
     "nhs-hounslow-ccg": SimpleNamespace(slug="nhs-hounslow-ccg", name="NHS Hounslow CCG", hints={}),
@@ -58,7 +59,7 @@ def store(tmp_path_factory, realdata):
 def test_hounslow_optum_total_from_the_store(store):
     data, _, result = store
     assert result.failed == []
-    con = duckdb.connect(str(data / "spend.duckdb"), read_only=True)
+    con = connect(data)
     n, total = con.execute(
         "select count(*), sum(amount_gbp) from payments_counted "
         "where publisher_id = 'nhs-hounslow-ccg' and supplier_group = 'Optum / UnitedHealth'"
@@ -97,7 +98,7 @@ def test_rows_keep_provenance_and_supplier_identity(store):
     assert frame["source_locator"].str.match(r"line \d+$").all()
     assert frame["supplier_id"].notna().mean() > 0.95
     assert (frame["year"] == [d.year for d in frame["payment_date"]]).all()
-    files = pd.read_parquet(data / "clean" / "files.parquet")
+    files = load_files(data)
     assert len(files) == 30 and set(files["status"]) == {"parsed"}
     assert (files["rows_read"] == files["rows_kept"] + files["rows_rejected"] + files["rows_nondata"]).all()
 
@@ -105,14 +106,21 @@ def test_rows_keep_provenance_and_supplier_identity(store):
 @pytest.mark.slow
 def test_partitions_are_readable_as_plain_hive_parquet(store):
     data, _, result = store
-    parts = sorted((data / "clean" / "payments").glob("publisher_id=*/year=*/*.parquet"))
+    # Through the link to the current store, the path the README gives.
+    parts = sorted((data / "clean" / "current" / "payments").glob("publisher_id=*/year=*/*.parquet"))
     assert {p.parent.parent.name for p in parts} == {f"publisher_id={s}" for s in REAL}
-    n = duckdb.execute(f"select count(*) from read_parquet('{data}/clean/payments/**/*.parquet', hive_partitioning=true)")
+    n = duckdb.execute(f"select count(*) from read_parquet('{data}/clean/current/payments/**/*.parquet', "
+                       "hive_partitioning=true)")
     assert n.fetchone()[0] == result.payments
+    # The database with DuckDB alone, as the README opens it: its views find their files in the store's folder.
+    con = duckdb.connect(str(data / "spend.duckdb"), read_only=True,
+                         config={"file_search_path": str(data / "clean" / "current")})
+    assert con.execute("select count(*) from payments").fetchone()[0] == result.payments
+    con.close()
     # Dask reads the same folder as it is, partition columns included.
     import dask.dataframe as dd
 
-    counts = dd.read_parquet(data / "clean" / "payments", columns=["publisher_id", "amount_gbp"])
+    counts = dd.read_parquet(data / "clean" / "current" / "payments", columns=["publisher_id", "amount_gbp"])
     counts = counts.groupby("publisher_id", observed=True)["amount_gbp"].count().compute()
     assert int(counts.sum()) == result.payments and set(counts.index) == set(REAL)
 
@@ -120,7 +128,8 @@ def test_partitions_are_readable_as_plain_hive_parquet(store):
 @pytest.mark.slow
 def test_rebuild_with_nothing_changed_does_nothing(store):
     data, _, _ = store
-    watched = [*(data / "clean" / "payments").rglob("*.parquet"), data / "clean" / "_build" / "state.json"]
+    watched = [*(data / "clean" / "current" / "payments").rglob("*.parquet"), data / "spend.duckdb",
+               data / "clean" / "_build" / "state.json"]
     before = {p: p.stat().st_mtime_ns for p in watched}
     again = build_store(data, publishers=PUBLISHERS)
     assert (again.assembled, again.parsed_now, again.files) == (False, 0, 30)
@@ -176,7 +185,7 @@ def test_a_transaction_published_again_next_month_is_counted_once(tmp_path):
     dup = stored[stored["duplicate_of"].notna()]
     assert dup["source_file"].tolist() == ["spend/example-council/2019-10.csv"]
     assert dup["duplicate_of"].tolist() == ["spend/example-council/2019-09.csv | line 2"]
-    con = duckdb.connect(str(tmp_path / "spend.duckdb"), read_only=True)
+    con = connect(tmp_path)
     assert con.execute("select count(*), sum(amount_gbp) from payments_counted").fetchone() == (4, Decimal("3000.00"))
     split = con.execute("select lines, amount_gbp from transactions where transaction_id = 'T101'").fetchone()
     assert split == (2, Decimal("1000.00"))
@@ -207,7 +216,7 @@ def test_a_file_that_cannot_be_parsed_is_listed_and_the_rest_is_built(tmp_path):
     result = build_store(tmp_path, publishers=PUBLISHERS, workers=1)
     ((failed_file, error),) = result.failed
     assert failed_file == "spend/example-council/2019-10.csv" and error.startswith("NotASpendFile")
-    files = pd.read_parquet(tmp_path / "clean" / "files.parquet").set_index("source_file")
+    files = load_files(tmp_path).set_index("source_file")
     assert files.loc["spend/example-council/2019-10.csv", "status"] == "failed"
     assert result.payments == 1
 
@@ -250,7 +259,7 @@ def test_the_files_table_says_when_each_file_was_fetched(tmp_path):
     meta.write_text(json.dumps({"url": "https://example.gov.uk/2019-09.csv", "fetched_at": "2025-01-06T10:30:00+01:00"}),
                     encoding="utf-8")
     build_store(tmp_path, publishers=PUBLISHERS, workers=1)
-    files = pd.read_parquet(tmp_path / "clean" / "files.parquet").set_index("source_file")
+    files = load_files(tmp_path).set_index("source_file")
     assert files.loc["spend/example-council/2019-09.csv", "fetched_at"] == pd.Timestamp("2025-01-06T09:30:00Z")
     assert pd.isna(files.loc["spend/example-council/2019-10.csv", "fetched_at"])
     for bad in ("yesterday", "2025-01-06T10:30:00", 20250106):
@@ -380,7 +389,7 @@ def test_self_check_findings_reach_the_files_table_and_the_status(tmp_path, caps
                                                   row.format("13/09/2019", "T101", "2000000000.00"),  # £2bn
                                                   "Total,,,,,,,1500.00"])  # not the sum of the lines
     build_store(tmp_path, publishers=PUBLISHERS, workers=1)
-    files = pd.read_parquet(tmp_path / "clean" / "files.parquet")
+    files = load_files(tmp_path)
     warnings = files.loc[0, "warnings"]
     assert "totals row at line 4: 1500.00 is not the sum of the lines it covers (2000001000.00;" in warnings
     assert "1 row(s) flagged implausible: a single payment over £1bn" in warnings

@@ -7,7 +7,6 @@ import csv
 import io
 from decimal import Decimal
 
-import duckdb
 import pyarrow as pa
 import pytest
 
@@ -16,7 +15,7 @@ from spend.cli.database import csv_text, table_text
 from spend.core import schema
 from spend.core.config import PROJECT_ROOT
 from spend.store.dictionary import DOCS_PATH, REGENERATE, data_dictionary
-from spend.store.views import VIEWS, duckdb_types
+from spend.store.views import VIEWS, connect, duckdb_types
 
 OPTUM_AT_HOUNSLOW = ("select sum(amount_gbp) as total_gbp from payments_counted "
                      "where publisher_id = 'nhs-hounslow-ccg' and supplier_group = 'Optum / UnitedHealth'")
@@ -67,7 +66,7 @@ def test_spend_dictionary_writes_the_file(tmp_path, capsys):
 
 @pytest.mark.slow  # the fixture store
 def test_every_view_and_every_column_of_the_store_carries_its_meaning(fixture_store):
-    con = duckdb.connect(str(fixture_store / "spend.duckdb"), read_only=True)
+    con = connect(fixture_store)
     try:
         views = dict(con.execute("select view_name, comment from duckdb_views() where not internal").fetchall())
         assert views == {v.name: v.row for v in VIEWS}

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from localserver import FakePublisherSite, SiteResource, loopback_only  # noqa: F401
 from spend.cli import main
+from spend.store.views import connect
 
 NWHO = "nhs-london-2020-21/NWHO"
 MONTHS = ["April", "May", "June", "July", "August", "September", "October", "November"]
@@ -68,7 +68,7 @@ def test_fetch_build_and_check_the_hounslow_figure(site, tmp_path, monkeypatch, 
 
     assert main(["build", "--registry", str(registry), "--workers", "2"]) == 0
     assert "8 raw files (8 parsed now, 0 unchanged), 0 failed; 3,055 payments" in capsys.readouterr().out
-    con = duckdb.connect(str(tmp_path / "spend.duckdb"), read_only=True)
+    con = connect(tmp_path)
     total, url = con.execute(
         "select sum(amount_gbp), min(source_url) from payments_counted "
         "where supplier_name_raw = 'OPTUM HEALTH SOLUTIONS (UK) LTD'").fetchone()

@@ -69,7 +69,7 @@ def test_sub_commands_are_registered_with_their_run_functions():
 
 @pytest.mark.slow
 def test_fetch_then_build(server, tmp_path, capsys):
-    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw, out = tmp_path / "raw", tmp_path / "clean" / "current"
     code = run(
         "notices", "fetch", "--source", "contracts-finder", "--from", "2019-01-01", "--to", "2019-03-31",
         "--base-url", server.base_url, "--raw-dir", str(raw), "--limit", "2",
@@ -122,7 +122,7 @@ def test_build_defaults_to_the_raw_store(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SPEND_DATA", str(tmp_path))
     shutil.copytree(contracts_finder_dir() / "ocds-1.1-award-2019-20", tmp_path / "raw" / "contracts-finder" / "copy")
     assert run("notices", "build") == 0
-    assert pq.read_table(tmp_path / "clean" / "awards.parquet").num_rows == 50
+    assert pq.read_table(tmp_path / "clean" / "current" / "awards.parquet").num_rows == 50
 
 
 def test_build_says_so_when_a_file_cannot_be_read(tmp_path, capsys):
@@ -134,7 +134,7 @@ def test_build_says_so_when_a_file_cannot_be_read(tmp_path, capsys):
     assert run("notices", "build", str(given), "--data", str(data)) == 1
     stored_cut = data / "raw" / "contracts-finder" / "added" / "given" / "cut.json"
     assert f"{stored_cut}: not JSON" in capsys.readouterr().err
-    assert pq.read_table(data / "clean" / "notices.parquet").num_rows == 1
+    assert pq.read_table(data / "clean" / "current" / "notices.parquet").num_rows == 1
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from spend.core import config
 from spend.core.periods import format_month_spans, missing_months, months_of_period
 from spend.store.build import files_changed_since_build
 from spend.store.raw import BuildError
-from spend.store.views import query
+from spend.store.views import open_store, query
 
 
 @dataclass
@@ -55,23 +55,28 @@ def stored_file_months(data_dir: str | Path | None = None) -> dict[str, set[str]
     return file_months(load_files(data_dir, columns=["publisher_id", "period", "status"]))
 
 
+MONTHLY = ("select publisher_id, strftime(payment_date, '%Y-%m') as month, count(*) as payments, "
+           "sum(amount_gbp) as total_gbp from payments_counted where payment_date is not null "
+           "group by all order by all")
+
+
 def monthly_coverage(data_dir: str | Path | None = None) -> pd.DataFrame:
     """Payments per publisher and month (counted once), with exact totals."""
     data = Path(data_dir) if data_dir else config.data_dir()
-    return query(data, "select publisher_id, strftime(payment_date, '%Y-%m') as month, count(*) as payments, "
-                        "sum(amount_gbp) as total_gbp from payments_counted where payment_date is not null "
-                        "group by all order by all")
+    return query(data, MONTHLY)
 
 
 def store_status(data_dir: str | Path | None = None) -> StoreStatus:
     data = Path(data_dir) if data_dir else config.data_dir()
-    files = query(data, "select * from files")
-    counted = query(data, "select publisher_id, count(*) as payments, sum(amount_gbp) as total_gbp "
-                           "from payments_counted group by all").set_index("publisher_id")
-    rejects = query(data, "select publisher_id, count(*) as n from rejects group by all").set_index("publisher_id")["n"]
-    dups = query(data, "select publisher_id, count(*) as n from payments where duplicate_of is not null "
-                        "group by all").set_index("publisher_id")["n"]
-    months = monthly_coverage(data)
+    with open_store(data) as store:  # every number from the same build's store
+        files = store.frame("select * from files")
+        counted = store.frame("select publisher_id, count(*) as payments, sum(amount_gbp) as total_gbp "
+                              "from payments_counted group by all").set_index("publisher_id")
+        rejects = store.frame("select publisher_id, count(*) as n from rejects group by all").set_index(
+            "publisher_id")["n"]
+        dups = store.frame("select publisher_id, count(*) as n from payments where duplicate_of is not null "
+                           "group by all").set_index("publisher_id")["n"]
+        months = store.frame(MONTHLY)
     try:
         unbuilt = files_changed_since_build(data)
     except BuildError:  # the raw folder is gone, or holds a file the build itself would refuse

@@ -16,13 +16,14 @@ examples:
   spend build --scheduler tcp://10.0.0.5:8786     # parse on a Dask cluster (shared data folder)
   spend sql "select supplier_name, sum(amount_gbp) from payments_counted group by 1 order by 2 desc limit 10"
 
-Parses every file under data/raw/spend/<publisher>/ that is new or changed (by sha256) and writes
-data/clean/payments/ (Parquet, partitioned by publisher_id and year), data/clean/rejects.parquet,
-data/clean/files.parquet, the notices tables from the OCDS files under data/raw/contracts-finder and
-data/raw/find-a-tender (award suppliers carry the same supplier_id as the payments), and the DuckDB
-database data/spend.duckdb with views over them, each column commented with its meaning (spend dictionary
-lists them). A file that cannot be read is listed (spend files also in files.parquet) and the exit status
-is 1; the rest is built.
+Parses every file under data/raw/spend/<publisher>/ that is new or changed (by sha256) and writes a new
+store under data/clean, then points data/clean/current at it: payments/ (Parquet, partitioned by
+publisher_id and year), rejects.parquet, files.parquet, the notices tables from the OCDS files under
+data/raw/contracts-finder and data/raw/find-a-tender (award suppliers carry the same supplier_id as the
+payments), and the DuckDB database spend.duckdb (also data/spend.duckdb) with views over them, each column
+commented with its meaning (spend dictionary lists them). A file that cannot be read is listed (spend files
+also in files.parquet) and the exit status is 1; the rest is built. One build runs on a data folder at a
+time: a second one stops at once (exit status 1), naming the one running.
 """
 
 STATUS_EXAMPLE = """\

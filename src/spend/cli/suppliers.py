@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _add_payments_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--payments", type=Path, default=None,
                         help="payments table (.parquet or .csv) with supplier_name_raw and amount_gbp "
-                             "(default: the store built by spend build, data/clean/payments)")
+                             "(default: the store built by spend build, data/clean/current/payments)")
     parser.add_argument("--overrides", type=Path, help="overrides file (default: the package's)")
 
 

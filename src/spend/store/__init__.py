@@ -3,6 +3,7 @@
     from spend.store import build_store, load_payments
     build_store()                 # data/raw -> data/clean (Parquet) + data/spend.duckdb (views)
     payments = load_payments()    # amounts as exact Decimals
+    con = connect()               # read-only DuckDB connection to the views, from any folder
 
 Names are imported on first use.
 """
@@ -13,6 +14,8 @@ _WHERE = {
     **dict.fromkeys(["build_store", "BuildError", "BuildResult"], "spend.store.build"),
     **dict.fromkeys(["load_payments", "load_notice_tables", "read_payments", "payments_dir"], "spend.store.read"),
     "write_table": "spend.store.write",
+    "connect": "spend.store.views",
+    "BuildLocked": "spend.store.lock",
 }
 __all__ = sorted(_WHERE)
 

@@ -3,13 +3,14 @@
     result = build_store()          # data/raw -> data/clean/ + data/spend.duckdb
     payments = load_payments()      # spend.store.load_payments
 
-What it writes:
+What it writes, in a new folder for each build that `data/clean/current` then points at (spend.store.layout):
 
-    data/clean/payments/publisher_id=<slug>/year=<YYYY>/part-0.parquet   schema.STORED_PAYMENTS
-    data/clean/rejects.parquet                                           schema.STORED_REJECTS
-    data/clean/files.parquet                                             schema.FILES, one row per raw file
-    data/clean/{notices,awards,award_suppliers}.parquet                  the notices tables (spend.store.notices)
-    data/spend.duckdb                                                    views over all of them (spend.store.views)
+    <store>/payments/publisher_id=<slug>/year=<YYYY>/part-0.parquet   schema.STORED_PAYMENTS
+    <store>/rejects.parquet                                           schema.STORED_REJECTS
+    <store>/files.parquet                                             schema.FILES, one row per raw file
+    <store>/{notices,awards,award_suppliers}.parquet                  the notices tables (spend.store.notices)
+    <store>/spend.duckdb                                              views over all of them (spend.store.views),
+                                                                      also data/spend.duckdb
 
 Two stages, each skipped when its inputs have not changed:
 
@@ -18,9 +19,11 @@ Two stages, each skipped when its inputs have not changed:
 2. Assemble (spend.store.assemble, spend.store.notices). Supplier names across the whole store are resolved
    to suppliers (spend.store.suppliers), each row is filed under its publisher, transactions published
    again in a later file are marked (`duplicate_of`), the stored notices are flattened and their award
-   suppliers tied to the paid suppliers; everything is written to a staging folder and swapped in.
+   suppliers tied to the paid suppliers; everything is written to the new store's folder, which is then
+   made current in one step.
 
-A rebuild with nothing changed reads only file sizes and modification times.
+A rebuild with nothing changed reads only file sizes and modification times. One build runs on a data folder
+at a time (spend.store.lock); it first removes what a build that was stopped left behind.
 """
 
 from __future__ import annotations
@@ -28,25 +31,23 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spend.core import config
 from spend.core.money import format_gbp, pence_to_decimal
-from spend.store import assemble, cache as parse_cache
+from spend.store import assemble, cache as parse_cache, layout
+from spend.store.lock import build_lock
 from spend.store.notices import read_notices, write_notices
 from spend.store.raw import BuildError, RawSpendFile, find_notice_files, find_raw_files, spend_raw_root
+from spend.store.stops import stop_point
 from spend.store.suppliers import SupplierColumns, resolve_paid_suppliers
 from spend.store.views import write_duckdb
 from spend.store.workers import run_parses
-from spend.store.write import swap_in, write_parquet_atomic, write_text_atomic
+from spend.store.write import write_parquet_atomic, write_text_atomic
 
-STATE_VERSION = 2
-# What the assembly writes under data/clean: swapped in together, and removed when there is nothing to write.
-OUTPUTS = ("payments", "rejects.parquet", "files.parquet", "notices.parquet", "awards.parquet",
-           "award_suppliers.parquet")
+STATE_VERSION = 3  # 3: each build's store in its own folder (spend.store.layout)
 
 
 @dataclass
@@ -93,9 +94,6 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
     """
     started = time.perf_counter()
     data = Path(data_dir) if data_dir else config.data_dir()
-    clean = data / "clean"
-    cache = clean / "_build" / "parsed"
-    state_path = clean / "_build" / "state.json"
     if publishers is None:
         from spend.sources.registry import publishers_for
 
@@ -107,6 +105,18 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
         raise BuildError(spend_raw_root(data), "no raw spend files or notices; fetch or add some first (spend "
                                                "fetch --publisher SLUG, spend add FOLDER --publisher NAME, or "
                                                "spend notices fetch)")
+    with build_lock(data):
+        layout.remove_leftovers(data)
+        result = _build(data, files, notice_files, publishers, workers, scheduler, progress, force)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _build(data: Path, files, notice_files, publishers, workers, scheduler, progress: bool,
+           force: bool) -> BuildResult:
+    clean = layout.clean_dir(data)
+    cache = clean / "_build" / "parsed"
+    state_path = clean / "_build" / "state.json"
     cache.mkdir(parents=True, exist_ok=True)
     state = _load_state(state_path)
     version = parse_cache.parser_version()
@@ -133,12 +143,8 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
     result.failed = [(f.rel, reports[keys[f.rel]]["error"]) for f in files if reports[keys[f.rel]]["status"] != "parsed"]
 
     fingerprint = _fingerprint(data, files, notice_files, keys, publishers)
-    outputs_exist = (data / "spend.duckdb").is_file() and all(
-        (clean / name).exists() for name in (["payments", "files.parquet"] if files else [])
-        + (["notices.parquet"] if notice_files else []))
-    if not force and outputs_exist and state.get("assembled") == fingerprint:
+    if not force and state.get("assembled") == fingerprint and _store_is_whole(data, files, notice_files):
         result.failed += state.get("notice_failures", [])
-        result.seconds = time.perf_counter() - started
         _save_state(state_path, state, version, files, shas, keys, publishers, fingerprint, state.get("notice_failures", []))
         return result
 
@@ -147,14 +153,25 @@ def build_store(data_dir: str | Path | None = None, *, publishers: dict | None =
     result.failed += notice_failures
     parse_cache.prune(cache, set(keys.values()))
     _save_state(state_path, state, version, files, shas, keys, publishers, fingerprint, notice_failures)
-    result.seconds = time.perf_counter() - started
+    layout.remove_leftovers(data)  # the store that was current until now
     return result
+
+
+def _store_is_whole(data: Path, files, notice_files) -> bool:
+    """Whether the current store has what a build of these files writes: a rebuild with nothing changed
+    leaves it as it is only then (a store folder removed by hand, or a data folder copied without its
+    links, is written again)."""
+    store = layout.store_dir(data)
+    if store is None or not (layout.clean_dir(data) / layout.CURRENT).is_symlink():
+        return False
+    needed = [layout.DATABASE] + (["payments", "files.parquet"] if files else []) + (
+        ["notices.parquet"] if notice_files else [])
+    return all((store / name).exists() for name in needed) and layout.duckdb_path(data).is_file()
 
 
 def _assemble(data: Path, files, notice_files, keys, shas, reports, publishers, cache: Path, progress: bool,
               result: BuildResult) -> list[tuple[str, str]]:
-    """Write every table to a staging folder, swap them in together, and write the DuckDB views."""
-    clean = data / "clean"
+    """Write every table and the DuckDB views to a new store folder, then make it the current store."""
     parsed = [f for f in files if reports[keys[f.rel]]["status"] == "parsed"]
     by_publisher: dict[str, list[RawSpendFile]] = {}
     for f in parsed:
@@ -162,29 +179,26 @@ def _assemble(data: Path, files, notice_files, keys, shas, reports, publishers, 
     paid = resolve_paid_suppliers(parsed, keys, cache, publishers)
     suppliers = SupplierColumns(paid.resolution.names) if paid is not None else SupplierColumns.none()
     notice_failures: list[tuple[str, str]] = []
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=clean))
+    store = layout.new_store_dir(data)
     try:
         if files:
             result.payments, result.duplicates, result.total_pence = assemble.write_payments(
-                staging / "payments", by_publisher, keys, cache, publishers, suppliers, progress)
-            write_parquet_atomic(assemble.rejects_table(parsed, keys, cache), staging / "rejects.parquet")
-            write_parquet_atomic(assemble.files_table(files, keys, shas, reports, publishers), staging / "files.parquet")
+                store / "payments", by_publisher, keys, cache, publishers, suppliers, progress)
+            write_parquet_atomic(assemble.rejects_table(parsed, keys, cache), store / "rejects.parquet")
+            write_parquet_atomic(assemble.files_table(files, keys, shas, reports, publishers), store / "files.parquet")
         if notice_files:
             tables = read_notices(data, notice_files)
-            write_notices(tables, paid.paid() if paid is not None else None, staging)
+            write_notices(tables, paid.paid() if paid is not None else None, store)
             report = tables.report
             result.notices, result.awards = report.releases_kept, len(tables.awards)
             notice_failures = [(path, reason) for path, reason in report.files_rejected]
-        for name in OUTPUTS:
-            if (staging / name).exists():
-                swap_in(staging / name, clean / name)
-            elif (clean / name).is_dir():
-                shutil.rmtree(clean / name)
-            else:
-                (clean / name).unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    write_duckdb(data)
+        write_duckdb(store)
+    except BaseException:
+        shutil.rmtree(store, ignore_errors=True)
+        raise
+    stop_point("switch")
+    layout.make_current(data, store)  # should this fail, `store` is a leftover the next build removes
+    stop_point("switched")
     return notice_failures
 
 

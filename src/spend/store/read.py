@@ -1,5 +1,6 @@
-"""Reading the store (`load_payments`, `load_notice_tables`) and payments tables given by the user
-(`read_payments`), with amounts back as exact Decimals."""
+"""Reading the store (`load_payments`, `load_files`, `load_notice_tables`) and payments tables given by the
+user (`read_payments`), with amounts back as exact Decimals. Each reader resolves the current store once
+(spend.store.layout), so what it reads comes from one build."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pyarrow.parquet as pq
 
 from spend.core import schema
 from spend.core.errors import PaymentsInputError
+from spend.store.layout import CURRENT, store_dir
 
 
 def read_payments(path: str | Path) -> pd.DataFrame:
@@ -24,8 +26,8 @@ def read_payments(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise PaymentsInputError(path, "file not found")
-    if path.is_dir() and path.name == "payments" and path.parent.name == "clean":  # the store's dataset
-        return load_payments(path.parent.parent)
+    if path.is_dir() and path.name == "payments":  # the store's dataset (payments_dir)
+        return _read_dataset(path)
     try:
         if path.suffix.lower() == ".parquet":
             frame = pq.read_table(path).to_pandas()
@@ -54,8 +56,10 @@ def _to_decimal(value, path: Path, i: int) -> Decimal | None:
 
 
 def payments_dir(data_dir: str | Path | None = None) -> Path:
-    """The store's payments dataset: `<data>/clean/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`."""
-    return clean_dir(data_dir) / "payments"
+    """The current store's payments dataset: `<store>/payments/publisher_id=<slug>/year=<YYYY>/*.parquet`,
+    where `<store>` is the folder `data/clean/current` points at (spend.store.layout), resolved so that it
+    stays the same store while it is read."""
+    return store_folder(data_dir) / "payments"
 
 
 def load_payments(data_dir: str | Path | None = None, *, publisher_id: str | list[str] | None = None) -> pd.DataFrame:
@@ -64,11 +68,15 @@ def load_payments(data_dir: str | Path | None = None, *, publisher_id: str | lis
     `publisher_id` keeps one registered publisher (or a list of them). Raises `PaymentsInputError`
     when the store has not been built (run `spend build`).
     """
-    import pyarrow.dataset as ds
-
     root = payments_dir(data_dir)
     if not root.is_dir():
         raise PaymentsInputError(root, "no payments store here; run `spend build` first")
+    return _read_dataset(root, publisher_id)
+
+
+def _read_dataset(root: Path, publisher_id: str | list[str] | None = None) -> pd.DataFrame:
+    import pyarrow.dataset as ds
+
     dataset = ds.dataset(root, format="parquet", partitioning="hive",
                          schema=schema.arrow_schema(schema.STORED_PAYMENTS))
     where = None
@@ -79,17 +87,19 @@ def load_payments(data_dir: str | Path | None = None, *, publisher_id: str | lis
     return table.to_pandas(date_as_object=True)
 
 
-def clean_dir(data_dir: str | Path | None = None) -> Path:
-    """`<data>/clean` (default data folder: $SPEND_DATA or ./data)."""
+def store_folder(data_dir: str | Path | None = None) -> Path:
+    """The current store's folder (spend.store.layout.store_dir); before the first build, where it will be
+    (`<data>/clean/current`, which does not exist yet)."""
     from spend.core.config import data_dir as default_data_dir
 
-    return Path(data_dir or default_data_dir()) / "clean"
+    data = Path(data_dir or default_data_dir())
+    return store_dir(data) or data / "clean" / CURRENT
 
 
 def load_files(data_dir: str | Path | None = None, columns: list[str] | None = None) -> pd.DataFrame | None:
     """The store's files table (one row per raw spend file: parsed or failed, counts, period), or None
     before the first build."""
-    path = clean_dir(data_dir) / "files.parquet"
+    path = store_folder(data_dir) / "files.parquet"
     return pd.read_parquet(path, columns=columns) if path.is_file() else None
 
 
@@ -99,7 +109,8 @@ NOTICE_TABLES = ("notices", "awards", "award_suppliers")
 def load_notice_tables(data_dir: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
     """The store's notices, awards and award_suppliers tables (amounts as Decimal), or None when the store
     holds no notices (none harvested or added yet)."""
-    paths = [clean_dir(data_dir) / f"{name}.parquet" for name in NOTICE_TABLES]
+    store = store_folder(data_dir)
+    paths = [store / f"{name}.parquet" for name in NOTICE_TABLES]
     if not all(p.is_file() for p in paths):
         return None
     notices, awards, award_suppliers = (pd.read_parquet(p) for p in paths)

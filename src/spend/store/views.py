@@ -9,14 +9,17 @@ meaning lives), what one row is, and what it reads. The database, its comments a
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 import pyarrow as pa
 
 from spend.core import schema
 from spend.core.errors import PaymentsInputError, SpendError
+from spend.store.layout import DATABASE, duckdb_path, store_dir
 
 
 class QueryError(SpendError):
@@ -30,7 +33,7 @@ class View:
     name: str
     table: schema.Table  # its columns, in order: each one's type and meaning
     row: str  # what one row is, in one sentence
-    parquet: str | None = None  # what it reads under data/clean: a .parquet file, or a folder of hive partitions
+    parquet: str | None = None  # what it reads in the store's folder: a .parquet file, or a folder of hive partitions
     over: str | None = None  # or the view it is a query over ...
     sql: str | None = None  # ... and that query
 
@@ -75,10 +78,6 @@ VIEWS: tuple[View, ...] = (
 )
 
 
-def duckdb_path(data_dir: Path) -> Path:
-    return Path(data_dir) / "spend.duckdb"
-
-
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -87,17 +86,19 @@ def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _select(view: View, clean: Path, created: list[str]) -> str | None:
-    """The query that makes `view`, or None when the store holds nothing for it (no notices, say)."""
+def _select(view: View, store: Path, created: list[str]) -> str | None:
+    """The query that makes `view`, or None when the store holds nothing for it (no notices, say). Parquet
+    files are named relative to the store's folder, so the views follow the folder when it is moved or
+    copied (DuckDB looks for them in its `file_search_path`, see `connect`)."""
     if view.sql is not None:
         return view.sql if view.over in created else None
-    path = clean / view.parquet
+    path = store / view.parquet
     if path.is_dir():
         # The year partition is the schema's int32 (DuckDB would guess BIGINT from the folder names).
-        source = (f"read_parquet({_literal(str(path.resolve()) + '/**/*.parquet')}, hive_partitioning = true, "
+        source = (f"read_parquet({_literal(view.parquet.rstrip('/') + '/**/*.parquet')}, hive_partitioning = true, "
                   "hive_types = {'year': INTEGER})")
     elif path.is_file():
-        source = f"read_parquet({_literal(str(path.resolve()))})"
+        source = f"read_parquet({_literal(view.parquet)})"
     else:
         return None
     # The schema's columns in the schema's order (hive partition columns would otherwise come last).
@@ -111,21 +112,22 @@ def _comment(con, view: View) -> None:
         con.execute(f"comment on column {view.name}.{_identifier(column)} is {_literal(meaning)}")
 
 
-def write_duckdb(data_dir: Path) -> Path:
-    """The views of `VIEWS` that the store has files for, commented; notices/awards/award_suppliers only when
-    the store holds notices. Written to a temporary file and renamed, so readers never see half of it."""
+def write_duckdb(store: Path) -> Path:
+    """Write `<store>/spend.duckdb` for the store folder `store` (spend.store.layout): the views of `VIEWS`
+    that the store has files for, commented; notices/awards/award_suppliers only when the store holds notices.
+    Written to a temporary file and renamed, so readers never see half of it."""
     import duckdb
 
-    clean = Path(data_dir) / "clean"
-    target = duckdb_path(data_dir)
+    store = Path(store)
+    target = store / DATABASE
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config={"file_search_path": _search_path(store, target)})
         try:
             created: list[str] = []
             for view in VIEWS:
-                select = _select(view, clean, created)
+                select = _select(view, store, created)
                 if select is None:
                     continue
                 con.execute(f"create view {view.name} as {select}")
@@ -139,6 +141,36 @@ def write_duckdb(data_dir: Path) -> Path:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return target
+
+
+def connect(data_dir: str | Path | None = None):
+    """A read-only DuckDB connection to the store's views (`data/spend.duckdb`), from any working folder.
+
+        con = spend.store.connect()
+        con.sql("select sum(amount_gbp) from payments_counted").to_arrow_table()
+
+    The views name their Parquet files relative to the store's folder, which this sets as DuckDB's
+    `file_search_path`; with DuckDB alone, do the same: `duckdb.connect("data/spend.duckdb", read_only=True,
+    config={"file_search_path": "data/clean/current"})`. The connection keeps reading the store that was
+    current when it was opened. `PaymentsInputError` before the first build."""
+    import duckdb
+
+    from spend.core.config import data_dir as default_data_dir
+
+    data = Path(data_dir) if data_dir else default_data_dir()
+    path = duckdb_path(data)
+    store = store_dir(data)
+    if store is None or not (store / DATABASE).is_file():
+        raise PaymentsInputError(path, "no store here; run `spend build` first")
+    return duckdb.connect(str(store / DATABASE), read_only=True, config={"file_search_path": _search_path(store, path)})
+
+
+def _search_path(store: Path, database: Path) -> str:
+    text = str(Path(store).resolve())
+    if "," in text:  # DuckDB's file_search_path is a comma-separated list
+        raise PaymentsInputError(database, "DuckDB cannot find the store's files in a folder whose path holds a "
+                                           "comma; move or rename the data folder")
+    return text
 
 
 def _check_columns(con, view: View) -> None:
@@ -175,34 +207,53 @@ def query(data_dir: Path, sql: str) -> pd.DataFrame:
 
 def query_arrow(data_dir: Path, sql: str) -> pa.Table:
     """`query`, as the Arrow table DuckDB gives: integers stay integers where a value is missing."""
-    import duckdb
+    with open_store(data_dir) as store:
+        return store.arrow(sql)
 
-    path = duckdb_path(data_dir)
-    if not path.is_file():
-        raise PaymentsInputError(path, "no store here; run `spend build` first")
-    con = duckdb.connect(str(path), read_only=True)
+
+class StoreQueries:
+    """Read-only statements on one store's views, as `query` runs them: all of them read the store that was
+    current when it was opened, even when a build puts a new one in place meanwhile."""
+
+    def __init__(self, con, path: Path):
+        self._con, self.path = con, path
+
+    def arrow(self, sql: str) -> pa.Table:
+        import duckdb
+
+        try:
+            statements = self._con.extract_statements(sql)
+            if len(statements) != 1:
+                raise QueryError(self.path, f"give one SQL statement, not {len(statements)}")
+            kind = statements[0].type.name
+            if kind not in _READS:
+                raise QueryError(self.path, f"only queries are run here, not {kind} statements")
+            return self._con.sql(sql).to_arrow_table()
+        except duckdb.IOException as e:
+            if _names_a_store_file(str(e)):  # Parquet files removed by hand
+                raise PaymentsInputError(self.path, f"the store is incomplete ({_one_line(e)}); run `spend build "
+                                                    "--force`") from None
+            raise QueryError(self.path, _one_line(e)) from None
+        except duckdb.Error as e:
+            raise QueryError(self.path, _one_line(e)) from None
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.arrow(sql).to_pandas()
+
+
+@contextmanager
+def open_store(data_dir: Path) -> Iterator[StoreQueries]:
+    """`StoreQueries` on the store of `data_dir`, closed after the `with` block."""
+    con = connect(data_dir)
     try:
-        statements = con.extract_statements(sql)
-        if len(statements) != 1:
-            raise QueryError(path, f"give one SQL statement, not {len(statements)}")
-        kind = statements[0].type.name
-        if kind not in _READS:
-            raise QueryError(path, f"only queries are run here, not {kind} statements")
-        return con.sql(sql).to_arrow_table()
-    except duckdb.IOException as e:
-        if _names_a_store_file(str(e)):  # Parquet files removed by hand, or the data folder moved
-            raise PaymentsInputError(path, f"the store is incomplete ({_one_line(e)}); run `spend build --force`") \
-                from None
-        raise QueryError(path, _one_line(e)) from None
-    except duckdb.Error as e:
-        raise QueryError(path, _one_line(e)) from None
+        yield StoreQueries(con, duckdb_path(data_dir))
     finally:
         con.close()
 
 
 def _names_a_store_file(message: str) -> bool:
-    """Whether DuckDB's message is about a file a view reads (the views hold its absolute path)."""
-    return any(f"{os.sep}clean{os.sep}{v.parquet}" in message for v in VIEWS if v.parquet)
+    """Whether DuckDB's message is about a file a view reads (the views name it relative to the store)."""
+    return any(f'"{v.parquet}' in message for v in VIEWS if v.parquet)
 
 
 def _one_line(error: Exception) -> str:

@@ -1,12 +1,27 @@
-"""Where parses run: in this process, in a pool of processes, or on a Dask cluster."""
+"""Where parses run: in this process, in a pool of processes, or on a Dask cluster.
+
+Pool workers end with the build that started them, even when it is killed (SIGKILL leaves it no chance to
+shut the pool down): on Linux the kernel sends them SIGKILL when it dies (prctl PR_SET_PDEATHSIG), and
+everywhere each one watches that its parent is still the build. A build that stops on an error or an
+interrupt stops its workers before it returns.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from spend.store.cache import parse_to_cache
 from spend.store.raw import BuildError
+from spend.store.stops import stop_point
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_PARENT_CHECK_SECONDS = 1.0
 
 
 def run_parses(tasks: list[tuple[str, str, str, str | None]], workers: int | None, scheduler: str | None,
@@ -20,17 +35,56 @@ def run_parses(tasks: list[tuple[str, str, str, str | None]], workers: int | Non
             _run_on_dask(tasks, scheduler, bar)
         elif workers == 1 or len(tasks) < 2:
             for t in tasks:
-                parse_to_cache(*t)
+                parse(*t)
                 bar.update()
         else:
             # Big files first, so one large PDF does not start last and leave a core idle.
-            tasks = sorted(tasks, key=lambda t: -os.path.getsize(t[0]))
-            with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
-                for f in as_completed([pool.submit(parse_to_cache, *t) for t in tasks]):
-                    f.result()
-                    bar.update()
+            _run_in_pool(sorted(tasks, key=lambda t: -os.path.getsize(t[0])), workers or os.cpu_count(), bar)
     finally:
         bar.close()
+
+
+def parse(path: str, key: str, cache_dir: str, date_order: str | None) -> dict:
+    """One parse job, wherever it runs."""
+    stop_point("parse")
+    return parse_to_cache(path, key, cache_dir, date_order)
+
+
+def _run_in_pool(tasks, workers: int, bar) -> None:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=end_with_parent, initargs=(os.getpid(),))
+    try:
+        for f in as_completed([pool.submit(parse, *t) for t in tasks]):
+            f.result()
+            bar.update()
+    except BaseException:  # a parse that raised, Ctrl-C: stop the running parses too, not only the queued ones
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    # The executor has no public way to end running workers before Python 3.14 (terminate_workers).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def end_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker when `parent`, the build, ends."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the build died before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-build", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Where there is no parent-death signal (macOS): an orphan is adopted, so its parent id changes."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _run_on_dask(tasks, scheduler: str, bar) -> None:
@@ -42,7 +96,7 @@ def _run_on_dask(tasks, scheduler: str, bar) -> None:
     except (OSError, TimeoutError) as e:
         raise BuildError(scheduler, f"cannot reach the Dask scheduler: {e}") from None
     try:
-        futures = [client.submit(parse_to_cache, *t, pure=False) for t in tasks]
+        futures = [client.submit(parse, *t, pure=False) for t in tasks]
         for f in dask_completed(futures):
             f.result()
             bar.update()

@@ -6,8 +6,6 @@ exact decimals (`-2509460.00`), dates as ISO. The rest serves the store build.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -40,19 +38,3 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
 def write_text_atomic(text: str, path: Path) -> None:
     write_via_temp(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
-
-def swap_in(new: Path, target: Path) -> None:
-    """Replace `target` by `new` (a file or a folder): the old one goes only once the new one is in place."""
-    old = target.with_name(f".old-{target.name}-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        if old.exists():
-            os.replace(old, target)
-        raise
-    if old.is_dir():
-        shutil.rmtree(old)
-    else:
-        old.unlink(missing_ok=True)
