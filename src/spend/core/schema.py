@@ -269,7 +269,7 @@ PAYMENTS = declare_table(
 REJECTS = declare_table("rejects", [*_SOURCE, "reason", "raw"], required=[*_SOURCE, "reason", "raw"],
                         not_null=[*_SOURCE, "reason"])
 
-# The store's payments table (`data/clean/payments/`): the parser's columns plus who the supplier is
+# The store's payments table (`data/clean/current/payments/`): the parser's columns plus who the supplier is
 # (spend.suppliers), which registered publisher the file belongs to, where the file came from, and
 # whether the same transaction was already published in another file.
 SUPPLIER_FIELDS = declare_table("supplier_fields", ["supplier_id", "supplier_name", "match_method", "match_score",
@@ -280,7 +280,7 @@ _AFTER_NAME = PAYMENTS.names.index("supplier_name_raw") + 1  # who the supplier 
 STORED_PAYMENTS = join_tables("stored_payments", PAYMENTS[:_AFTER_NAME], SUPPLIER_FIELDS, PAYMENTS[_AFTER_NAME:],
                               STORE_FIELDS)
 
-# The store's rejects (`data/clean/rejects.parquet`): the parser's rejects, filed under their publisher.
+# The store's rejects (`data/clean/current/rejects.parquet`): the parser's rejects, filed under their publisher.
 STORED_REJECTS = join_tables("stored_rejects", [STORE_FIELDS.column("publisher_id")], REJECTS)
 
 # The store's transactions: the counted payment lines (not republished) of one transaction number of a
@@ -293,7 +293,7 @@ TRANSACTIONS = declare_table(
     not_null=["publisher_id", "transaction_id", "lines", "amount_gbp"],
 )
 
-# One row per raw file the store knows (`data/clean/files.parquet`): what happened to it.
+# One row per raw file the store knows (`data/clean/current/files.parquet`): what happened to it.
 FILES = declare_table(
     "files",
     ["publisher_id", "publisher", "source_file", "source_sha256", "source_url", "fetched_at", "period", "format",
@@ -304,7 +304,7 @@ FILES = declare_table(
     not_null=["publisher_id", "source_file", "source_sha256", "status"],
 )
 
-# The notices tables (`data/clean/{notices,awards,award_suppliers}.parquet`, spend.notices): Contracts
+# The notices tables (`data/clean/current/{notices,awards,award_suppliers}.parquet`, spend.notices): Contracts
 # Finder and Find a Tender releases flattened, every row naming the stored file and the place in it.
 _NOTICE_PROVENANCE = ("row_warnings", *_SOURCE, "source_url")
 _NOTICE_REQUIRED = ("ocid", "release_id", *_SOURCE)
