@@ -88,7 +88,7 @@ def test_top_suppliers(fixture_payments, tmp_path):
     _assert_png(tmp_path / "top.png")
     _assert_money_ticks(_labels(fig, "x"))
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()][0] == "CHELSEA AND WESTMINSTER HOSPITAL NHS FOUNDATION TRUST"
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Chelsea and Westminster Hospital NHS Foundation Trust"
     assert [b.get_width() for b in ax.patches] == [float(a) for a in top["amount_gbp"]]
 
 

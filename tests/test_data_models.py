@@ -49,12 +49,12 @@ def test_every_supplier_data_file_has_a_model_and_fits_it():
 # (file, model, its text, what the error must say after the file's name)
 MALFORMED_CSV = [
     ("supplier_groups.csv", GroupRow, "group,member\nCapita,CAPITA\n",
-     r" \(header\): missing column\(s\) member_key; unknown column\(s\) member; expected group,member_key"),
+     r" \(header\): missing column\(s\) member_key, source; unknown column\(s\) member; expected group,member_key,source"),
     ("supplier_groups.csv", GroupRow, "group,member_key,colour\n",
-     r" \(header\): unknown column\(s\) colour; expected group,member_key"),
-    ("supplier_groups.csv", GroupRow, "group,member_key\nCapita,CAPITA\n ,CAPITA PLC\n",
+     r" \(header\): missing column\(s\) source; unknown column\(s\) colour; expected group,member_key,source"),
+    ("supplier_groups.csv", GroupRow, "group,member_key,source\nCapita,CAPITA,x\n ,CAPITA PLC,x\n",
      r" \(data row 2\): group '' is not filled in"),
-    ("supplier_groups.csv", GroupRow, "group,member_key\nCapita,CAPITA,extra\n",
+    ("supplier_groups.csv", GroupRow, "group,member_key,source\nCapita,CAPITA,x,extra\n",
      r" \(data row 1\): wrong number of cells"),
     ("supplier_vocabulary.csv", VocabularyRow, "word,role\nTHE,weak\nAND,strong\n",
      r" \(data row 2\): unknown role 'strong'; use one of generic, nhs_optional, organisation, weak"),

@@ -54,7 +54,7 @@ def test_every_row_is_resolved_or_excluded(corpus):
     excluded = annotated["match_method"] == "excluded"
     assert annotated.loc[excluded, "supplier_id"].isna().all()
     assert annotated.loc[~excluded, "supplier_id"].notna().all()
-    assert set(annotated["match_method"]) <= {"exact", "identifier", "fuzzy", "override", "excluded"}
+    assert set(annotated["match_method"]) <= {"exact", "identifier", "reference", "fuzzy", "override", "excluded"}
     assert set(annotated.loc[excluded, "supplier_kind"]) <= {"redacted", "total", "placeholder", "blank"}
     assert (annotated["supplier_kind"] == "redacted").sum() > 200  # Oxford's redacted payees
 

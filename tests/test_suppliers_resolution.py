@@ -27,8 +27,8 @@ ROWS = [
     ("Example", "OPTUM", None, "5.00"),
     ("Kingston Hospital", "UK0265832401 : Neopost Limited", None, "300.00"),
     ("Kingston Hospital", "UK0265832401 : Quadient UK Ltd", None, "900.00"),
-    ("Guy's and St Thomas'", "GUYS & ST THOMAS NHS FOUNDATION TRUST", None, "5000000.00"),
-    ("Lambeth", "Guys & St Thomas NHS Trust", None, "200.00"),
+    ("Guy's and St Thomas'", "WESTBROOK & ST ANNES NHS FOUNDATION TRUST", None, "5000000.00"),
+    ("Lambeth", "Westbrook & St Annes NHS Trust", None, "200.00"),
     ("Guy's and St Thomas'", "GUY'S & ST THOMAS' CHARITY", None, "700.00"),
     ("Oxford City Council", "Redacted personal data", None, "846.68"),
     ("Oxford City Council", "Redacted, personal data", None, "500.00"),
@@ -239,7 +239,7 @@ def test_review_apply_round_trip(payments, overrides_file, tmp_path):
     assert list(review.columns) == list(REVIEW_COLUMNS)
     assert list(review["total_gbp"]) == sorted(review["total_gbp"], reverse=True)  # biggest money first
     pairs = {frozenset((r.key_a, r.key_b)): i for i, r in enumerate(review.itertuples())}
-    trust = pairs[frozenset(("GUYS AND ST THOMAS NHS FOUNDATION TRUST", "GUYS AND ST THOMAS NHS TRUST"))]
+    trust = pairs[frozenset(("WESTBROOK AND ST ANNES NHS FOUNDATION TRUST", "WESTBROOK AND ST ANNES NHS TRUST"))]
     # One row per pair of suppliers: 'OPTUM' against whichever spelling of the Optum supplier is closest.
     optum = next(i for keys, i in pairs.items() if "OPTUM" in keys)
     row = review.iloc[trust]
@@ -255,8 +255,8 @@ def test_review_apply_round_trip(payments, overrides_file, tmp_path):
     assert apply_review(marked, overrides_file).added == 0  # applying twice adds nothing
 
     again = annotate_payments(payments, overrides=load_overrides(overrides_file))
-    assert by_name(again, "Guys & St Thomas NHS Trust")["supplier_id"] == by_name(again, "GUYS & ST THOMAS NHS FOUNDATION TRUST")["supplier_id"]
-    assert by_name(again, "Guys & St Thomas NHS Trust")["match_method"] == "override"
+    assert by_name(again, "Westbrook & St Annes NHS Trust")["supplier_id"] == by_name(again, "WESTBROOK & ST ANNES NHS FOUNDATION TRUST")["supplier_id"]
+    assert by_name(again, "Westbrook & St Annes NHS Trust")["match_method"] == "override"
     resolution = resolve_payments(payments, overrides=load_overrides(overrides_file))
     remaining = build_review(resolution, annotate_payments(payments, resolution=resolution))
     assert not any("OPTUM" in (r.key_a, r.key_b) for r in remaining.itertuples())  # decided, so not asked again
@@ -288,7 +288,7 @@ def test_cli_report_review_and_apply(payments, tmp_path, overrides_file, capsys)
     payments.assign(amount_gbp=payments["amount_gbp"].map(str)).to_parquet(parquet)
     assert main(["suppliers", "report", "--payments", str(parquet), "--top", "3", "--overrides", str(overrides_file)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith(" 1. GUYS & ST THOMAS NHS FOUNDATION TRUST  £5,000,000.00")
+    assert out.splitlines()[0].startswith(" 1. WESTBROOK & ST ANNES NHS FOUNDATION TRUST  £5,000,000.00")
     assert "OPTUM HEALTH SOLUTIONS (UK) LTD" in out and "[fuzzy]" in out
 
     csv_path = tmp_path / "payments.csv"

@@ -193,7 +193,7 @@ def test_sectors_in_the_resolution_and_the_annotated_payments():
     assert rows.loc["GUY'S & ST THOMAS' CHARITY", "supplier_sector"] == "charity"
     assert rows.loc["Redacted personal data", "supplier_sector"] == "excluded"
     suppliers = resolution.suppliers.set_index("supplier_name")
-    assert suppliers.loc["GUYS & ST THOMAS NHS FOUNDATION TRUST", "supplier_sector"] == "nhs"
+    assert suppliers.loc["Guy's and St Thomas' NHS Foundation Trust", "supplier_sector"] == "nhs"
     assert suppliers.loc["ELLEN HAVARD", "supplier_sector"] == "individual"
 
     payments = pd.DataFrame({"supplier_name_raw": names + [None], "amount_gbp": [Decimal("1.00")] * 7})

@@ -121,6 +121,29 @@ def top_suppliers(
     return top
 
 
+def group_members(payments: pd.DataFrame, group: str | None = None) -> pd.DataFrame:
+    """Every corporate group (or the groups whose name contains `group`, any case) with its member suppliers:
+    one row per member, the groups largest first and their members largest first. Columns: supplier_group,
+    group_gbp, group_payments, then the member's supplier_id, supplier_name, payments, amount_gbp and
+    variants (every spelling it was published under, as in `top_suppliers`). Counts each transaction once."""
+    rows = select_payments(payments)
+    rows = rows[rows["supplier_group"].notna()] if "supplier_group" in rows.columns else rows.iloc[0:0]
+    if group:
+        rows = rows[rows["supplier_group"].str.contains(group, case=False, regex=False)]
+    out = []
+    for name, members in rows.groupby("supplier_group", sort=False):
+        totals = supplier_totals(members)
+        for r in totals.itertuples(index=False):
+            out.append({"supplier_group": name, "group_gbp": money_sum(totals["amount_gbp"]),
+                        "group_payments": int(totals["payments"].sum()), "supplier_id": r.supplier_id,
+                        "supplier_name": r.supplier_name, "payments": int(r.payments), "amount_gbp": r.amount_gbp,
+                        "variants": name_variants(members[members["supplier_id"] == r.supplier_id])})
+    columns = ["supplier_group", "group_gbp", "group_payments", "supplier_id", "supplier_name", "payments",
+               "amount_gbp", "variants"]
+    out.sort(key=lambda m: (-m["group_gbp"], m["supplier_group"], -m["amount_gbp"], m["supplier_id"]))
+    return pd.DataFrame(out, columns=columns)
+
+
 def name_variants(rows: pd.DataFrame) -> list[tuple[str, int, str]]:
     """The published spellings of some payment rows: (name as published, payments, match method), most
     used first."""

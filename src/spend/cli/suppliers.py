@@ -33,6 +33,8 @@ always wins over automatic matching. Commit that file: it is the record of who d
 REPORT_EXAMPLES = """\
 example:
   spend suppliers report --top 10
+  spend suppliers report --group                          # every corporate group and its members
+  spend suppliers report --group serco
   spend suppliers report --payments july.csv --top 10     # a table from spend parse
 
 Lists the largest suppliers by net pounds paid, each with its sector (nhs, public, charity, company...),
@@ -65,6 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "List the largest suppliers by pounds paid, with every published spelling.", REPORT_EXAMPLES)
     _add_payments_options(report)
     report.add_argument("--top", type=int, default=10, help="how many suppliers (default 10)")
+    report.add_argument("--group", nargs="?", const="", default=None, metavar="NAME",
+                        help="list corporate groups instead, each with its member suppliers, their totals and "
+                             "published names; NAME keeps the groups whose name contains it")
     report.set_defaults(func=run)
 
 
@@ -77,8 +82,6 @@ def _add_payments_options(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one `spend suppliers` sub-command; returns the exit code."""
-    from spend.analysis.suppliers import top_suppliers
-    from spend.outputs.reports import format_top_suppliers
     from spend.store.read import payments_dir, read_payments
     from spend.suppliers.overrides import default_overrides_path, load_overrides
     from spend.suppliers.resolution import annotate_payments, resolve_payments
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     payments = read_payments(args.payments or payments_dir())
     if command == "report" and "supplier_id" in payments.columns and not args.overrides:
         # The store's own supplier ids: the same answer as the notebooks and the exports.
-        print(format_top_suppliers(top_suppliers(payments, n=args.top, variants=True)))
+        print(_report(payments, args))
         return 0
     resolution = resolve_payments(payments, overrides=overrides)
     annotated = annotate_payments(payments, resolution=resolution)
@@ -105,6 +108,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(review)} candidate merge(s) written to {args.out}")
         return 0
     if command == "report":
-        print(format_top_suppliers(top_suppliers(annotated, n=args.top, variants=True)))
+        print(_report(annotated, args))
         return 0
     raise SpendError(None, f"unknown suppliers command {command!r}")
+
+
+def _report(payments, args: argparse.Namespace) -> str:
+    from spend.analysis.suppliers import group_members, top_suppliers
+    from spend.outputs.reports import format_groups, format_top_suppliers
+
+    if args.group is not None:
+        return format_groups(group_members(payments, args.group or None))
+    return format_top_suppliers(top_suppliers(payments, n=args.top, variants=True))

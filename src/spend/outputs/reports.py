@@ -35,6 +35,30 @@ def format_top_suppliers(top: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def format_groups(members: pd.DataFrame) -> str:
+    """`spend.analysis.group_members(...)` as text: each group with its total, then each member supplier with
+    its total and every spelling it was published under."""
+    if members.empty:
+        return "No payments to a supplier in a listed group."
+    lines = []
+    for group, rows in members.groupby("supplier_group", sort=False):
+        first = rows.iloc[0]
+        if lines:
+            lines.append("")  # a blank line between groups
+        lines.append(f"{group}  {format_gbp(first['group_gbp'])}  {_count(first['group_payments'], 'payment')}  "
+                     f"{_count(len(rows), 'supplier')}")
+        for r in rows.itertuples(index=False):
+            lines.append(f"   {r.supplier_name}  {format_gbp(r.amount_gbp)}  {_count(r.payments, 'payment')}  "
+                         f"({r.supplier_id})  {_count(len(r.variants), 'published name')}")
+            for name, n, method in r.variants:
+                lines.append(f"      {n:>6} x {name!r}  [{method}]")
+    return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def format_share(share) -> str:
     """A share (0.352172) as a reader writes it: '35.2%'; '' when there is none."""
     if share is None or (isinstance(share, float) and share != share):

@@ -8,7 +8,8 @@ Main entry points:
     classify_name(name)          -> organisation, person, code_only, redacted, total, placeholder, blank
     classify_sector(name, kind)  -> nhs, public, charity, company, individual, excluded, unknown
     compare_keys(a, b)           -> a banded, explained comparison of two keys
-See spend/suppliers/cli.py for `spend suppliers review | apply | report`.
+See spend/cli/suppliers.py for `spend suppliers review | apply | report`; spend.suppliers.reference for
+public bodies by official identity, spend.suppliers.groups for corporate groups.
 """
 
 from spend.suppliers.clusters import ClusterParams, make_supplier_id

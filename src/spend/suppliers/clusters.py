@@ -4,13 +4,16 @@ The unit is the key (every published spelling with the same key is already one s
 by edges, strongest evidence first:
 
 1. override: the analysts' `same` and `assign` decisions;
-2. identifier: a shared Companies House number; a shared VAT number or publisher code when the names do
-   not contradict each other (otherwise the pair goes to review: VAT groups share one number);
+2. identifier: a shared Companies House number, or one official identity from the reference table (a
+   public body's ODS or ONS code, a trading name's company: method 'reference'); a shared VAT number or
+   publisher code when the names do not contradict each other (otherwise the pair goes to review: VAT
+   groups share one number);
 3. fuzzy: pairs of keys found inside blocks (same first word, same rarest word, same first letters) and
    banded by `spend.suppliers.similarity.compare_keys`; only the accept band merges.
 
 No merge may put together two keys the analysts said `never` to, two different pinned ids, two different
-Companies House numbers, or (for identifier and fuzzy merges) two names that contradict each other; such a
+Companies House numbers, two different official identities, or (for identifier and fuzzy merges) two names
+that contradict each other; such a
 blocked merge is kept as a decision with the reason, for review. Every edge is recorded, so each key's
 membership can be explained and undone with a `never` override.
 """
@@ -30,7 +33,8 @@ from spend.suppliers.kinds import EXACT_ONLY_KINDS
 from spend.suppliers.overrides import Overrides, no_overrides
 from spend.suppliers.similarity import Comparison, compare_keys, profile_key
 
-METHOD_RANK = {"fuzzy": 0, "identifier": 1, "override": 2, "exact": 3}
+METHOD_RANK = {"fuzzy": 0, "identifier": 1, "reference": 2, "override": 3, "exact": 4}
+REFERENCE = "reference"  # the identifier scheme of an official identity (spend.suppliers.reference)
 # Comparison patterns under which a shared VAT number or ledger code is not enough to merge two names.
 NAMES_DIFFER = frozenset({"extension", "body_type", "conflict", "numbers", "dissimilar", "acronym"})
 
@@ -93,6 +97,7 @@ class _Clusters:
         self.company_numbers = {
             k: {i.value for i in identifiers.get(k, ()) if i.base_scheme == "company_number"} for k in keys
         }
+        self.references = {k: {i.value for i in identifiers.get(k, ()) if i.scheme == REFERENCE} for k in keys}
         self.pinned = {k: overrides.assign[k][0] for k in keys if k in overrides.assign}
         self.overrides = overrides
         self.edges: dict[str, list[tuple[str, str, float, str]]] = defaultdict(list)
@@ -126,6 +131,10 @@ class _Clusters:
         cb = set().union(*(self.company_numbers[x] for x in mb))
         if ca and cb and not (ca & cb):
             return f"different company numbers ({', '.join(sorted(ca))} / {', '.join(sorted(cb))})"
+        ra_ids = set().union(*(self.references[x] for x in ma))
+        rb_ids = set().union(*(self.references[x] for x in mb))
+        if ra_ids and rb_ids and not (ra_ids & rb_ids):
+            return f"different official identities ({', '.join(sorted(ra_ids))} / {', '.join(sorted(rb_ids))})"
         if method == "identifier-strong":
             return ""
         for x in ma:
@@ -275,10 +284,12 @@ def cluster_keys(
         for other in holder_keys[1:]:
             label = f"{scheme}={value}"
             shared = _shared(identifiers, first, other)
+            method = REFERENCE if scheme == REFERENCE else "identifier"
             if _strength(scheme) == "strong":
                 reason = clusters.blocked(first, other, "identifier-strong")
                 comparison = None
-                band, score, pattern, evidence = "accept", 100.0, "identifier", f"shared {label}"
+                band, score, pattern, evidence = "accept", 100.0, method, (
+                    f"the same official identity, {value}" if method == REFERENCE else f"shared {label}")
             else:
                 comparison = compare_keys(first, other)
                 reason = clusters.blocked(first, other, "identifier")
@@ -291,8 +302,8 @@ def cluster_keys(
                 continue
             applied = not reason
             if applied:
-                clusters.union(first, other, "identifier", score, evidence)
-            decisions.append(PairDecision(first, other, "identifier", band, score, pattern, evidence, applied,
+                clusters.union(first, other, method, score, evidence)
+            decisions.append(PairDecision(first, other, method, band, score, pattern, evidence, applied,
                                           reason, shared, comparison))
 
     # 3. Fuzzy matching between organisations.

@@ -24,7 +24,8 @@ from spend.core.codes import normalise_vat_number, split_glued_code
 from spend.suppliers.keys import is_missing, parse_name
 
 # 'strong': proves identity; 'medium': proves it unless the names contradict each other.
-STRENGTH = {"company_number": "strong", "vat_number": "medium", "ledger_code": "medium"}
+# 'reference' is an official identity from spend/data/public_bodies.csv (spend.suppliers.reference).
+STRENGTH = {"company_number": "strong", "reference": "strong", "vat_number": "medium", "ledger_code": "medium"}
 
 # Companies House numbers: 8 digits, or 2 letters + 6 digits (same shape as spend.codes accepts).
 _COMPANY_NUMBER = re.compile(r"^(?:[0-9]{8}|[A-Z]{2}[0-9]{6})$")

@@ -205,6 +205,24 @@ def split_run_in_number(text: str) -> tuple[str, str | None]:
     return name.rstrip(), m.group("number")
 
 
+_REFERENCE = re.compile(r"(?!(?:LTD|PLC|LLP|INC)[0-9])[A-Za-z]{0,3}[0-9]{5,}", re.IGNORECASE)  # not 'LTD123456'
+
+
+
+def split_reference_tail(text: str) -> tuple[str, str | None]:
+    """('SIEMENS FINANCIAL', 'A9348571 LG18013') for 'SIEMENS FINANCIAL A9348571 LG18013': words at the end
+    that are references (five digits or more, behind at most three letters other than a legal form: an
+    agreement, invoice or account number written after the name), not part of it. (text, None) when there are none, or when what
+    would be left has no word of three letters or more."""
+    words = text.split(" ")
+    tail: list[str] = []
+    while len(words) > 1 and _REFERENCE.fullmatch(words[-1]):
+        tail.insert(0, words.pop())
+    if not tail or not any(len(w) >= 3 and w.isalpha() and w.upper() not in _STOPWORDS for w in words):
+        return text, None
+    return " ".join(words), " ".join(tail)
+
+
 def _initials(words: list[str], *, skip_stopwords: bool) -> str:
     return "".join(w[0] for w in words if w and not (skip_stopwords and w in _STOPWORDS))
 
@@ -409,7 +427,8 @@ def _parse_to_fixed_point(raw: str) -> NameParts:
     # labels) can expose a new pattern in their output, so such a key is re-parsed until it stops changing.
     # (The word rules already ran to a fixed point; only these string rules can still apply to a key.)
     key = parts.key
-    if not _STRING_RULE_WORDS.search(key) and "fallback key" not in parts.notes:
+    if (not _STRING_RULE_WORDS.search(key) and "fallback key" not in parts.notes
+            and not _REFERENCE.fullmatch(key.rsplit(" ", 1)[-1])):
         return parts
     for _ in range(10):
         again = _parse_name(key).key
@@ -427,6 +446,9 @@ def _parse_name(raw: str) -> NameParts:
     cleaned, run_in = split_run_in_number(clean_text(name))
     if run_in:
         notes.append(f"number run into the name: {run_in}")
+    cleaned, references = split_reference_tail(cleaned)
+    if references:
+        notes.append(f"reference after the name: {references}")
     text = cleaned.upper()
 
     trading = None

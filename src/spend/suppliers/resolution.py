@@ -4,7 +4,7 @@
     annotated = annotate_payments(payments)   # adds supplier_id, supplier_name, match_method, ...
 
 `annotate_payments` adds, for every row: `supplier_id` (stable, derived from the supplier's canonical key),
-`supplier_name` (a display name: the supplier's most used spelling, codes removed), `match_method` (exact /
+`supplier_name` (a display name: the supplier's most used spelling, codes removed), `match_method` (exact / reference /
 identifier / fuzzy / override, or 'excluded' for rows that are not a supplier), `match_score` (0-100),
 `supplier_kind` (organisation, person, code_only, or why the row has no supplier: redacted, total,
 placeholder, blank), `supplier_group` (a corporate group, kept apart from the legal entity) and
@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 
 from spend.core.schema import SUPPLIER_FIELDS
-from spend.suppliers.clusters import ClusterParams, Clustering, cluster_keys
+from spend.suppliers.clusters import ClusterParams, Clustering, cluster_keys, make_supplier_id
 from spend.suppliers.groups import find_group, load_groups
 from spend.suppliers.identifiers import Identifier, IdentifierStore, identifiers_from_payments
-from spend.suppliers.keys import is_missing, parse_name
+from spend.suppliers.keys import is_missing, make_key, parse_name
 from spend.suppliers.kinds import NON_SUPPLIER_KINDS, classify_name
 from spend.suppliers.overrides import Overrides, load_overrides
+from spend.suppliers.reference import ReferenceMatch, match_key
 from spend.suppliers.sectors import sector_of_names
 
 # The columns annotate_payments adds: the store's supplier columns (spend.core.schema), in its order.
@@ -104,6 +105,13 @@ def resolve_names(
         key_kinds[key].add(kind_of_raw[raw])
         key_ids[key].update(identifiers.for_name(raw))
     kinds = {k: ("organisation" if "organisation" in v else sorted(v)[0]) for k, v in key_kinds.items()}
+    # Public bodies and trading names by their official identity (spend/data/public_bodies.csv).
+    references: dict[str, ReferenceMatch] = {}
+    for key, kind in kinds.items():
+        found = match_key(key) if kind == "organisation" else None
+        if found:
+            references[key] = found
+            key_ids[key].add(Identifier("reference", found.identity, source=found.evidence()))
     clustering = cluster_keys(kinds, {k: frozenset(v) for k, v in key_ids.items()}, overrides, params)
 
     counts = counts or {}
@@ -115,6 +123,15 @@ def resolve_names(
         canonical: choose_display_name([parts[r].cleaned for r in raws], [counts.get(r, 1) for r in raws])
         for canonical, raws in raws_of_supplier.items()
     }
+    for canonical, members in clustering.members.items():
+        # A public body (or a trading name's company) is shown by its official name, and its id is made from
+        # that name, so it does not change with the spellings a store happens to hold (an analyst's pin stays).
+        official = {references[k].official_name for k in members if k in references}
+        if len(official) == 1:
+            name = official.pop()
+            display[canonical] = name
+            if clustering.supplier_id_of[canonical] == make_supplier_id(canonical):
+                clustering.supplier_id_of[canonical] = make_supplier_id(make_key(name))
     sector = {
         canonical: sector_of_names(raws, [kind_of_raw[r] for r in raws]) for canonical, raws in raws_of_supplier.items()
     }
@@ -129,11 +146,14 @@ def resolve_names(
             continue
         canonical = clustering.canonical_of[p.key]
         method, score, evidence = clustering.attachment[p.key]
+        if p.key in references:  # the name itself is in the reference table: that is how it is tied
+            method, score, evidence = "reference", 100.0, references[p.key].evidence()
         if method == "exact" and p.key != canonical:  # cannot happen: a non-canonical key has an edge
             raise RuntimeError(f"{raw!r} has no recorded edge to {canonical!r}")
         group = find_group(clustering.members[canonical], groups)
         rows.append((raw, p.key, kind, clustering.supplier_id_of[canonical], display[canonical], method, score,
-                     evidence or "same key", group, sector[canonical], p.legal_form, p.trading_name))
+                     "; ".join([evidence or "same key", *p.notes]), group, sector[canonical], p.legal_form,
+                     p.trading_name))
     # object columns keep None as None (pandas would otherwise turn missing strings into NaN)
     names_frame = pd.DataFrame(rows, columns=list(NAME_COLUMNS), dtype=object)
 

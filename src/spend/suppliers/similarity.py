@@ -21,6 +21,7 @@ and a sentence of evidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -130,7 +131,8 @@ def _is_generic(word: str) -> bool:
 
 @lru_cache(maxsize=1_000_000)
 def relate_words(x: str, y: str) -> str | None:
-    """How two different words can be the same word: 'abbreviation', 'plural', 'typo', or None.
+    """How two different words can be the same word: 'abbreviation', 'plural', 'typo', 'number' (a short number
+    run into the word), or None.
 
     Typos and plurals are tolerated in generic words ('PHARMACEUTICAL'/'PHARMACEUTICALS', 'COMMISION'); in
     long distinctive words (8+ letters) only a plural or a doubled letter ('DELLOITTE'/'DELOITTE'); in short
@@ -138,6 +140,8 @@ def relate_words(x: str, y: str) -> str | None:
     """
     if (x, y) in _pair_abbreviations():
         return "abbreviation"
+    if _glued_number(x, y) or _glued_number(y, x):
+        return "number"
     if x[:1] != y[:1] or x.isdigit() or y.isdigit():
         return None
     generic = _is_generic(x) or _is_generic(y)
@@ -156,6 +160,17 @@ def relate_words(x: str, y: str) -> str | None:
     if shorter >= 8 and _doubled_letter(x, y):
         return "typo"
     return None
+
+
+_GLUED_NUMBER = re.compile(r"[0-9]{1,3}(?P<before>[A-Z]{4,})|(?P<after>[A-Z]{4,})[0-9]{1,3}")
+
+
+def _glued_number(x: str, y: str) -> bool:
+    """True when `x` is the word `y` with a short number run into it ('BARNET2', '2LIBERTY'): a page or line
+    number printed against a cell in a PDF, or a ledger's site number. The number is not part of the name:
+    'BARNET2' and 'BARNET3' still differ (both carry a number, and the numbers differ)."""
+    m = _GLUED_NUMBER.fullmatch(x)
+    return bool(m) and (m.group("before") or m.group("after")) == y
 
 
 def _doubled_letter(x: str, y: str) -> bool:
@@ -181,7 +196,7 @@ def _without_common(ca: list[str], cb: list[str]) -> tuple[list[str], list[str]]
     return ra, rb
 
 
-_RELATION_ORDER = {"abbreviation": 0, "plural": 1, "typo": 2}
+_RELATION_ORDER = {"abbreviation": 0, "plural": 1, "typo": 2, "number": 3}
 
 
 def _pair_words(ra: list[str], rb: list[str], order_b: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
@@ -244,8 +259,8 @@ def _plainly_different(pa: KeyProfile, pb: KeyProfile, short: KeyProfile, long: 
     only_b = set(pb.core).difference(pa.core)
     if not only_b:
         return False
-    initials_a = {w[0] for w in only_a}
-    if any(w[0] in initials_a for w in only_b):
+    initials_a = {w.lstrip("0123456789")[:1] for w in only_a}  # '2LIBERTY' may be 'LIBERTY' with a number
+    if any(w.lstrip("0123456789")[:1] in initials_a for w in only_b):
         return False
     if long.key.startswith(short.key) or pa.body_type in NHS_BODIES or pb.body_type in NHS_BODIES:
         return False
@@ -374,11 +389,13 @@ def compare_keys(a: str, b: str) -> Comparison:
             return _decide("accept", pattern, False, measures, "same words" + (" in another order" if pattern == "word_order" else " apart from AND/OF/THE/UK"))
         evidence = "; ".join(pairings)
         if not any(not _is_generic(w) for w in set(ca) & set(cb)) and not any(
-            p.startswith("typo ") and not any(_is_generic(w) for w in p.split()[1].split("~")) for p in pairings
+            p.startswith(("typo ", "number ")) and not any(_is_generic(w) for w in p.split()[1].split("~"))
+            for p in pairings
         ):
             # 'CHEMICAL' / 'CHEMICALS', 'SOLICITORS' / 'SOLICTORS': nothing distinctive in common to anchor on.
             return _decide("review", "variant", False, measures, evidence + "; no distinctive word in common")
-        if m["token_sort_ratio"] >= ACCEPT_MIN_TOKEN_SORT:
+        # The same words but for numbers run into them: the characters differ only by those numbers.
+        if m["token_sort_ratio"] >= ACCEPT_MIN_TOKEN_SORT or all(p.startswith("number ") for p in pairings):
             return _decide("accept", "variant", False, measures, evidence)
         return _decide("review", "variant", False, measures, evidence + "; characters differ too much")
     extra = la or lb
