@@ -18,7 +18,8 @@ def _name(req: str) -> str:
 
 def test_environment_yml_lists_every_pyproject_dependency():
     meta = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in meta["dependencies"] + meta["optional-dependencies"]["dev"]}
+    extras = [r for group in meta["optional-dependencies"].values() for r in group]
+    wanted = {_name(r) for r in meta["dependencies"] + extras}
     env = (PROJECT_ROOT / "environment.yml").read_text()
     listed = {_name(m) for m in re.findall(r"^\s+-\s+([A-Za-z][\w.-]*[^\n]*)$", env, flags=re.M)}
     missing = {n for n in wanted if CONDA_NAMES.get(n, n) not in listed}
