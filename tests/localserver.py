@@ -18,7 +18,13 @@ release packages assembled from the recorded releases whose date falls in the as
 "403", "429", "500", "503", "429+retry-after:7" (a status, optionally with Retry-After),
 "reset" (TCP reset, no answer), "truncate" (half the body, full Content-Length),
 "truncate-nolength" (half the body, then close), "slow" (answer after `slow_seconds`),
-"html200" (an HTML page with status 200), "ok" (answer normally).
+"drip" (the whole answer, status line and headers included, one byte every `drip_seconds`: no
+single read ever waits long enough to time out), "html200" (an HTML page with status 200),
+"ok" (answer normally).
+
+`server.rewrite(route, edit)` passes every answer body of a route through `edit` (bytes -> bytes),
+to serve what the real services send and `json.dumps` would never write (`"amount": 000`).
+`server.publish(releases)` adds releases, as the service publishing more into a window.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Self
+from typing import Any, Callable, Iterable, Self
 from urllib.parse import parse_qs, urlencode, urlsplit, unquote
 
 import pytest
@@ -284,6 +290,7 @@ class FakeServices(LoopbackHTTPServer):
         max_hits: int = 1000,
         delay: float = 0.0,
         slow_seconds: float = 1.0,
+        drip_seconds: float = 0.2,
     ):
         super().__init__()
         self.recorded = sorted(recorded, key=lambda r: (r.date, r.release_id))
@@ -291,6 +298,8 @@ class FakeServices(LoopbackHTTPServer):
         self.max_hits = max_hits
         self.delay = delay
         self.slow_seconds = slow_seconds
+        self.drip_seconds = drip_seconds
+        self.edits: dict[str, Callable[[bytes], bytes]] = {}
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.log: list[Hit] = []
         self.in_flight = 0
@@ -303,6 +312,13 @@ class FakeServices(LoopbackHTTPServer):
 
     def fail(self, route: str, *faults: str) -> None:
         self.faults[route].extend(faults)
+
+    def rewrite(self, route: str, edit: Callable[[bytes], bytes]) -> None:
+        self.edits[route] = edit
+
+    def publish(self, releases: list[Recorded]) -> None:
+        with self._lock:
+            self.recorded = sorted([*self.recorded, *releases], key=lambda r: (r.date, r.release_id))
 
     def hits(self, route: str | None = None, *, fault: str | None = None) -> list[Hit]:
         return [h for h in self.log if (route is None or h.route == route) and (fault is None or h.fault == fault)]
@@ -324,6 +340,12 @@ class FakeServices(LoopbackHTTPServer):
 
     # answers
     def answer(self, route: str, match: re.Match[str], query: dict[str, str], body: Any, url: str) -> Answer:
+        answer = self._answer(route, match, query, body, url)
+        if route in self.edits:
+            answer.body = self.edits[route](answer.body)
+        return answer
+
+    def _answer(self, route: str, match: re.Match[str], query: dict[str, str], body: Any, url: str) -> Answer:
         if route in FEED_PARAMS:
             return self._feed_page(route, query, url)
         if route == "cf-notice-search":
@@ -478,11 +500,27 @@ class _Handler(BaseHTTPRequestHandler):
                 pass  # the client gave up waiting, as it should
         elif fault == "html200":
             self._send(Answer(200, b"<html><body>Service temporarily unavailable</body></html>", "text/html"))
+        elif fault == "drip":
+            self._drip(answer())
         else:
             status, _, extra = fault.partition("+retry-after:")
             headers = {"Retry-After": extra} if extra else {}
             body = RATE_LIMIT_PAGE if status == "403" else f"error {status}".encode()
             self._send(Answer(int(status), body, "text/html", headers))
+
+    def _drip(self, answer: Answer) -> None:
+        """The whole answer, status line and headers too, a byte at a time, until the client hangs up."""
+        head = (f"HTTP/1.1 {answer.status} OK\r\nContent-Type: {answer.content_type}\r\n"
+                f"Content-Length: {len(answer.body)}\r\nConnection: close\r\n\r\n").encode()
+        self.close_connection = True
+        self._leave()
+        try:
+            for byte in head + answer.body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(self.app.drip_seconds)
+        except OSError:
+            pass  # the client gave up, as it should
 
     def _send(self, answer: Answer, *, cut: int | None = None, with_length: bool = True) -> None:
         self.send_response(answer.status)
@@ -518,6 +556,10 @@ class _Handler(BaseHTTPRequestHandler):
 # (`SiteResource.head=False`, as some CMS download handlers do). A Range header is logged, not
 # honoured: the whole body is sent, as dynamic download handlers do, so a client that wants only the
 # first bytes must stop reading.
+#
+# A resource with `chunks` is streamed as it is made, without Content-Length, `interval` seconds
+# between chunks, until they run out or the client hangs up: a page that never ends, a file sent a
+# byte a second. `site.sent[path]` counts the body bytes that went out (what the client let through).
 
 
 @dataclass
@@ -532,6 +574,8 @@ class SiteResource:
     headers: dict[str, str] = field(default_factory=dict)
     status: int = 200
     head: bool = True  # False: HEAD is refused with 405 Method Not Allowed
+    chunks: Callable[[], Iterable[bytes]] | None = None  # a body made as it is sent (see above)
+    interval: float = 0.0
 
     def data(self) -> bytes:
         return self.file.read_bytes() if self.file is not None else (self.body or b"")
@@ -576,6 +620,7 @@ class FakePublisherSite(LoopbackHTTPServer):
         self.resources: dict[str, SiteResource] = {}
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.log: list[SiteHit] = []
+        self.sent: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -648,6 +693,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
             headers["Last-Modified"] = resource.last_modified
         if self._not_modified(resource):
             return 304, self._send(304, b"", None, headers)
+        if resource.chunks is not None:
+            return resource.status, self._stream(resource, headers)
         body = resource.data()
         if fault == "reset-mid-body":
             self._send(resource.status, body, resource.content_type, headers, cut=len(body) // 2, reset=True)
@@ -656,6 +703,30 @@ class _SiteHandler(BaseHTTPRequestHandler):
             self._send(resource.status, body, resource.content_type, headers, cut=len(body) // 2)
             return resource.status, len(body) // 2
         return resource.status, self._send(resource.status, body, resource.content_type, headers)
+
+    def _stream(self, resource: SiteResource, headers: dict[str, str]) -> int:
+        """A body sent as it is made, without Content-Length, ended by closing the connection."""
+        self._record(resource.status, 0)
+        self.send_response(resource.status)
+        self.send_header("Content-Type", resource.content_type)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        self.close_connection = True
+        self.end_headers()
+        if self.command == "HEAD":
+            return 0
+        try:
+            for chunk in resource.chunks():  # type: ignore[misc]
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                with self.site._lock:
+                    self.site.sent[self.path] += len(chunk)
+                if resource.interval:
+                    time.sleep(resource.interval)
+        except OSError:
+            pass  # the client hung up
+        return self.site.sent[self.path]
 
     def _not_modified(self, resource: SiteResource) -> bool:
         tags = self.headers.get("If-None-Match")

@@ -15,7 +15,9 @@ import pytest
 
 from localserver import FakeClock, FakeServices, NetworkBlocked, load_recorded, loopback_only  # noqa: F401
 from spend.core.errors import SpendError
+from spend.sources.errors import DeadlineExceeded, PageTooLarge
 from spend.sources.http import FetchError, PoliteSession, read_provenance, save_response, user_agent
+from spend.sources.limits import Limits, MiB
 from spend.sources.services import Service
 from spend.sources.harvest import require_json_object
 from spend.sources.notice_apis import CONTRACTS_FINDER, FIND_A_TENDER
@@ -189,6 +191,52 @@ def test_a_body_cut_short_is_not_kept_in_the_cache(server, tmp_path):
         cached = second.get(notice_url(server), validate=require_json_object)
     assert cached.from_cache and cached.content == server.recorded[0].body
     assert len(server.hits()) == 2
+
+
+def test_an_answer_dripped_a_byte_at_a_time_meets_the_deadline(server):
+    """Each byte comes well within the 0.4 s read timeout, so only the deadline on the whole answer can
+    end it; it is cut while the headers are still arriving, and not tried again."""
+    server.fail("cf-notice", "drip")  # 0.2 s a byte: this answer would take over 20 s
+    url = f"{server.base_url}/Published/Notice/releases/no-such-notice.json"
+    clock = FakeClock()
+    with PoliteSession(contracts_finder(server), sleep=clock.sleep, clock=clock,
+                       limits=Limits(max_bytes=MiB, deadline=1.0)) as session:
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded) as caught:
+            session.get(url)
+        took = time.monotonic() - started
+    assert str(caught.value) == (f"{url}: no complete answer within the 1-second deadline (connecting, headers and "
+                                 "body); gave up, nothing kept")
+    assert 1.0 <= took < 3.0
+    assert len(server.hits("cf-notice")) == 1
+
+
+def test_an_answer_over_the_size_limit_is_refused_not_retried_and_not_cached(server, tmp_path):
+    cache = tmp_path / "cf.sqlite"
+    clock = FakeClock()
+    small = Limits(max_bytes=1000, deadline=60.0)
+    assert len(server.recorded[0].body) > 1000
+    with PoliteSession(contracts_finder(server), cache_path=cache, sleep=clock.sleep, clock=clock, limits=small) as session:
+        with pytest.raises(PageTooLarge, match="the body is over the 1,000-byte limit"):
+            session.get(notice_url(server))
+    assert len(server.hits("cf-notice")) == 1
+    with PoliteSession(contracts_finder(server), cache_path=cache, sleep=clock.sleep, clock=clock) as session:
+        answer = session.get(notice_url(server))  # within the default limits
+    assert not answer.from_cache and answer.content == server.recorded[0].body
+    assert len(server.hits("cf-notice")) == 2
+
+
+def test_refresh_asks_the_service_past_the_cache_and_replaces_its_answer(server, tmp_path):
+    cache = tmp_path / "cf.sqlite"
+    clock = FakeClock()
+    with PoliteSession(contracts_finder(server), cache_path=cache, sleep=clock.sleep, clock=clock) as session:
+        session.get(notice_url(server))
+        assert session.get(notice_url(server)).from_cache
+        refreshed = session.get(notice_url(server), refresh=True)
+        assert not refreshed.from_cache and refreshed.content == server.recorded[0].body
+        assert session.network_requests == 2 and [w.reason for w in session.waits] == ["pace"]  # paced: not cached
+        assert session.get(notice_url(server)).from_cache
+    assert len(server.hits("cf-notice")) == 2
 
 
 def _hammer(sessions: list[PoliteSession], server: FakeServices) -> None:

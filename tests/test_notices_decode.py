@@ -100,7 +100,36 @@ def test_load_json_keeps_money_exact_and_survives_invalid_numbers():
     assert counted == Counter({"non_finite_number": 2})
 
 
-@pytest.mark.parametrize("broken", [b'{"releases": [{"ocid": "x"', b"<html>Service unavailable</html>", b""])
+@pytest.mark.parametrize(
+    ("data", "document", "repaired"),
+    [
+        # Find a Tender writes some numbers with leading zeros, which JSON does not allow
+        (b'{"value": {"amount": 000, "currency": "GBP"}}', {"value": {"amount": 0, "currency": "GBP"}}, 1),
+        (b'[007.5, -007, 00.5, 0001e3, 000]', [Decimal("7.5"), -7, Decimal("0.5"), Decimal("1E+3"), 0], 5),
+        # inside strings nothing changes, and nor do valid numbers: a zero exponent, 0.5, 10
+        (b'{"id": "007", "q": "say \\"000\\"", "a": 000, "e": 1e007, "f": 0.5, "g": 10}',
+         {"id": "007", "q": 'say "000"', "a": 0, "e": Decimal("1E+7"), "f": Decimal("0.5"), "g": 10}, 1),
+        # valid JSON is read as it stands: nothing counted
+        (b'{"id": "000", "amount": 0}', {"id": "000", "amount": 0}, 0),
+    ],
+)
+def test_load_json_reads_numbers_with_leading_zeros_as_their_value(data, document, repaired):
+    counted = Counter()
+    assert load_json(data, repairs=counted) == document
+    assert counted == (Counter({"number_leading_zeros": repaired}) if repaired else Counter())
+
+
+@given(st.integers(min_value=-10**20, max_value=10**20), st.integers(min_value=1, max_value=5))
+def test_leading_zeros_never_change_a_value_or_a_string(number, zeros):
+    padded = ("-" if number < 0 else "") + "0" * zeros + str(abs(number))
+    counted = Counter()
+    document = load_json(f'{{"n": {padded}, "s": "{padded}", "t": [{padded}]}}'.encode(), repairs=counted)
+    assert document == {"n": number, "s": padded, "t": [number]}
+    assert counted == Counter({"number_leading_zeros": 2})
+
+
+@pytest.mark.parametrize("broken", [b'{"releases": [{"ocid": "x"', b"<html>Service unavailable</html>", b"",
+                                    b'{"amount": 000'])
 def test_load_json_refuses_what_is_not_json(broken):
     with pytest.raises(ValueError):
         load_json(broken)
@@ -172,6 +201,7 @@ def test_every_repair_has_a_description():
     counted = Counter()
     decode_bytes(b"\xef\xbb\xbf\xe9", None, counted)
     load_json(b"[NaN]", repairs=counted)
+    load_json(b"[000]", repairs=counted)
     clean_text("a&amp;b<br/>", counted)
     for value in (Decimal("1e99"), Decimal("0.001"), "x", "1"):
         parse_amount(value, counted)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,13 +14,16 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from localserver import FakeClock, FakeServices, Recorded, load_recorded, load_records, loopback_only  # noqa: F401
+from spend.cli import main
 from spend.sources.http import PoliteSession, read_provenance
 from spend.notices import build_tables
+from spend.notices.decode import load_json
 from spend.sources.harvest import HarvestError, HarvestState, fetch_record, fetch_release, harvest_feed, harvest_search
 from spend.sources.notice_apis import (
     CONTRACTS_FINDER,
@@ -66,12 +70,12 @@ def fake_session(service, clock: FakeClock | None = None, **kwargs) -> PoliteSes
 
 
 def stored_releases(directory: Path) -> Counter:
-    """(ocid, release id) of every release in every stored page, counted."""
+    """(ocid, release id) of every release in every stored page, counted (pages read as the build reads them)."""
     found: Counter = Counter()
     for page in sorted(directory.rglob("page-*.json")):
         if page.name.endswith(".meta.json"):
             continue
-        for release in json.loads(page.read_bytes())["releases"]:
+        for release in load_json(page.read_bytes())["releases"]:
             found[(release["ocid"], release["id"])] += 1
     return found
 
@@ -368,3 +372,128 @@ def test_cursors_are_followed_only_on_the_configured_host(awards_2019, tmp_path)
         with fake_session(cf_feed(server).service) as session:
             result = harvest_feed(cf_feed(server), utc(2019, 1, 1), utc(2020, 1, 1), session=session, raw_root=tmp_path, window=timedelta(days=365), limit=5)
         assert result.pages == 6 and len(server.hits("cf-search")) == 6
+
+
+# --- what the services really send, and windows they are still publishing into ------------------
+
+
+def made_releases(count: int, first: datetime, tag: str, *, amounts: list | None = None) -> list[Recorded]:
+    """`count` award releases a minute apart from `first`, with ids of their own (`tag` tells batches apart)."""
+    made = []
+    for n in range(count):
+        ocid = f"ocds-b5fd17-{tag}-{n:04d}"
+        amount = amounts[n] if amounts else 1000 + n
+        release = {
+            "ocid": ocid, "id": f"{ocid}-1", "date": (first + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tag": ["award"], "tender": {"title": f"Made release {tag} {n}"},
+            "awards": [{"id": f"{ocid}-a", "value": {"amount": amount, "currency": "GBP"}, "suppliers": []}],
+        }
+        made.append(Recorded(Path(f"{ocid}.json"), json.dumps({"releases": [release]}).encode(), release, ocid))
+    return made
+
+
+def test_find_a_tender_numbers_with_leading_zeros_are_repaired_not_retried(tenders_2015, tmp_path):
+    """Find a Tender sends numbers such as `"amount": 000`, which JSON does not allow: the page is kept
+    as received, read with the numbers repaired, each repair counted, and never asked for again."""
+    start, end = utc(2014, 12, 17, 12), utc(2014, 12, 17, 18)  # one six-hour window
+    zeros = made_releases(2, utc(2014, 12, 17, 17), "zeros", amounts=[0, 7.5])
+    with FakeServices([*tenders_2015, *zeros]) as server:
+        server.rewrite("fts-search", lambda body: re.sub(rb'"amount": (?=\d)', b'"amount": 00', body))
+        with fake_session(fts_feed(server).service) as session:
+            result = harvest_feed(fts_feed(server), start, end, session=session, raw_root=tmp_path, limit=100)
+        expected = server.releases_between(start, end)
+        hits = server.hits("fts-search")
+
+    amounts = sum(len(re.findall(r'"amount": \d', json.dumps(r.release))) for r in expected)
+    assert len(expected) == 102 and amounts == 102
+    assert len(hits) == result.pages == 2  # each page kept the first time, not retried
+    last = next(result.directory.rglob("page-0002.json")).read_bytes()
+    assert b'"amount": 000,' in last and b'"amount": 007.5,' in last  # stored as received
+    assert stored_releases(result.directory) == keys(expected)
+    assert result.repairs == Counter({"number_leading_zeros": amounts})
+    built = build_tables([result.directory])
+    assert built.report.repairs["number_leading_zeros"] == amounts
+    made = built.awards.set_index("ocid").loc[[r.ocid for r in zeros]]
+    assert made.value_amount.tolist() == [Decimal("0.00"), Decimal("7.50")]
+
+
+def test_a_recent_window_asked_again_gets_what_the_service_published_since(awards_2019, tmp_path):
+    """A window that ended yesterday is still being published into: its answers stay in the cache for a
+    short while only (two seconds here, an hour in real use), then the service is asked again."""
+    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = today - timedelta(days=1), today
+    first, later = made_releases(100, start + timedelta(hours=1), "first"), made_releases(150, start + timedelta(hours=6), "later")
+    cache = tmp_path / "cache.sqlite"
+    with FakeServices(first) as server:
+        feed = replace(cf_feed(server), provisional_cache=timedelta(seconds=2))
+        with fake_session(feed.service, cache_path=cache) as session:
+            one = harvest_feed(feed, start, end, session=session, raw_root=tmp_path / "one")
+        server.publish(later)
+        with fake_session(feed.service, cache_path=cache) as session:
+            two = harvest_feed(feed, start, end, session=session, raw_root=tmp_path / "two")
+        assert session.network_requests == 0  # asked again at once: the cache still answers
+        time.sleep(2.1)
+        with fake_session(feed.service, cache_path=cache) as session:
+            three = harvest_feed(feed, start, end, session=session, raw_root=tmp_path / "three")
+        hits = len(server.hits("cf-search"))
+
+    assert (one.items, one.pages, two.items) == (100, 1, 100)
+    assert (three.items, three.pages) == (250, 3) and session.network_requests == 3
+    assert stored_releases(three.directory) == keys(first + later)
+    assert hits == 1 + 3
+
+
+def test_an_old_window_stays_cached_and_refresh_asks_again(awards_2019, tmp_path, capsys, monkeypatch):
+    """Through `spend notices fetch`: a window of 2019 has settled, so its cached answer is used for good,
+    even when the service has since published more into it (as it may, rarely); `--refresh` asks again,
+    replacing what the harvest stored."""
+    first, later = made_releases(100, utc(2019, 3, 5, 1), "first"), made_releases(150, utc(2019, 3, 5, 9), "later")
+    monkeypatch.setenv("SPEND_HTTP_WAIT_SCALE", "0")
+    with FakeServices(first) as server:
+
+        def fetch(raw: str, *extra: str) -> int:
+            return main(["notices", "fetch", "--source", "contracts-finder", "--from", "2019-03-05", "--to", "2019-03-05",
+                         "--raw-dir", str(tmp_path / raw), "--cache", str(tmp_path / "cf.sqlite"),
+                         "--base-url", server.base_url, *extra])
+
+        assert fetch("one") == 0
+        server.publish(later)
+        assert fetch("two") == 0  # another harvest of the same window: from the cache
+        assert len(server.hits("cf-search")) == 1
+        assert fetch("one", "--refresh") == 0
+        assert len(server.hits("cf-search")) == 1 + 3
+        assert fetch("three") == 0  # the refreshed answers replaced the cached ones
+        assert len(server.hits("cf-search")) == 1 + 3
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(": ", 1)[1].rsplit(",", 1)[0] for line in out] == [
+        "1/1 windows, 1 pages, 100 items (1 pages this run, 1 requests",
+        "1/1 windows, 1 pages, 100 items (1 pages this run, 0 requests",
+        "1/1 windows, 3 pages, 250 items (3 pages this run, 3 requests",
+        "1/1 windows, 3 pages, 250 items (3 pages this run, 0 requests",
+    ]
+    for raw, releases in (("one", first + later), ("two", first), ("three", first + later)):
+        (directory,) = (tmp_path / raw / "contracts-finder").iterdir()
+        assert stored_releases(directory) == keys(releases)
+
+
+def test_a_refreshed_window_with_fewer_pages_keeps_no_pages_of_the_earlier_harvest(awards_2019, tmp_path):
+    """Releases edited since move to a later window, so a window can shrink: the pages left over from
+    the earlier harvest of it are removed with their provenance, and the checkpoint matches the folder."""
+    start, end = utc(2019, 3, 5), utc(2019, 3, 6)
+    releases = made_releases(5, utc(2019, 3, 5, 1), "shrink")
+    with FakeServices(releases) as server:
+        feed = cf_feed(server)
+        with fake_session(feed.service) as session:
+            before = harvest_feed(feed, start, end, session=session, raw_root=tmp_path, limit=2)
+        server.recorded = releases[:2]
+        with fake_session(feed.service) as session:
+            after = harvest_feed(feed, start, end, session=session, raw_root=tmp_path, limit=2, refresh=True)
+    assert (before.pages, after.pages, after.items) == (3, 1, 2)
+    assert files_in(after.directory) == ["20190305T000000-20190306T000000/page-0001.json",
+                                         "20190305T000000-20190306T000000/page-0001.json.meta.json", "state.json"]
+    assert stored_releases(after.directory) == keys(releases[:2])
+    assert "refresh" not in json.loads((after.directory / "state.json").read_text())["windows"][0]
+
+
+def files_in(directory: Path) -> list[str]:
+    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())

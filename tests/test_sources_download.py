@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from spend.sources.download import (
     sniff_format,
 )
 from spend.sources.errors import FileTooLarge, NotADataFile
+from spend.sources.limits import Limits, MiB
 from spend.core.periods import Period
 
 SLUG = "test-trust"
@@ -191,7 +193,7 @@ def test_without_validators_a_rerun_compares_bytes_and_a_change_supersedes(site,
 
 def test_size_limit_from_content_length(site, pool, tmp_path, realdata):
     site.add("/big.xlsx", SiteResource(file=realdata / MAY_XLSX, content_type="application/vnd.ms-excel"))
-    outcome = fetch(site, pool, tmp_path, "/big.xlsx", max_bytes=1000)
+    outcome = fetch(site, pool, tmp_path, "/big.xlsx", limits=Limits(max_bytes=1000, deadline=60.0))
     assert outcome.status == "failed" and "over the 1,000-byte limit" in outcome.reason
     assert files_under(tmp_path) == []
 
@@ -210,6 +212,22 @@ def test_size_limit_while_streaming_and_short_bodies(tmp_path):
     short.headers["Content-Length"] = "100"
     with pytest.raises(_ShortBody, match="4 of 100 bytes"):
         _Spool(tmp_path / ".partial", 1000, "x").receive(short)
+
+
+def test_a_file_sent_a_byte_a_second_fails_at_the_deadline(site, pool, tmp_path):
+    """The publisher's read timeout (120 s) never fires for a server that sends a byte every second;
+    the deadline on the whole download does (lowered here from ten minutes to one second)."""
+    site.add("/files/april.csv", SiteResource(chunks=lambda: (b"a,b\n"[i % 4: i % 4 + 1] for i in range(20)),
+                                              interval=1.0, content_type="text/csv"))
+    started = time.monotonic()
+    outcome = fetch(site, pool, tmp_path, "/files/april.csv", limits=Limits(max_bytes=MiB, deadline=1.0))
+    took = time.monotonic() - started
+    assert outcome.status == "failed"
+    assert outcome.reason == (f"{site.url('/files/april.csv')}: no complete answer within the 1-second deadline "
+                              "(connecting, headers and body); gave up, nothing kept")
+    assert 1.0 <= took < 3.0
+    assert len(site.hits("/files/april.csv")) == 1  # not tried again
+    assert files_under(tmp_path) == []  # nothing stored, no part file left
 
 
 def test_hostile_names_from_the_server_stay_in_the_period_folder(site, pool, tmp_path, realdata):

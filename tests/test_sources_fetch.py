@@ -9,7 +9,10 @@ and the 304s. And the local import of the shared corpus (`--from-dir`).
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,9 @@ import pytest
 from localserver import FakePublisherSite, SiteResource, files_under, loopback_only, sha256  # noqa: F401
 from spend.cli import main
 from spend.sources.download import SessionPool
+from spend.sources import limits
 from spend.sources.errors import FetchUsageError
+from spend.sources.limits import Limits, MiB
 from spend.sources.fetch import fetch_publisher, import_corpus
 from spend.core.periods import Period
 from spend.sources.registry import default_registry_path, get_publisher, load_publishers
@@ -258,6 +263,122 @@ def test_cli_fetch_reports_failures_and_exits_non_zero(site, registry, tmp_path,
     assert "june-2020.csv: an HTML page, not a spend file" in errors[0]
     assert "HTTP 404" in errors[1] and "October.csv: body cut short" in errors[2]
     assert len([p for p in files_under(raw) if not p.endswith(".meta.json")]) == 6
+
+
+HOSTILE_REGISTRY = """
+- slug: endless-trust
+  name: Endless Trust
+  kind: trust
+  landing_pages: ["{base}/hostile/endless"]
+  corpus: []
+  notes: a landing page that never ends
+- slug: bomb-trust
+  name: Bomb Trust
+  kind: trust
+  landing_pages: ["{base}/hostile/bomb"]
+  corpus: []
+  notes: a landing page that inflates 64 KB into 64 MB (Content-Encoding gzip)
+- slug: drip-trust
+  name: Drip Trust
+  kind: trust
+  landing_pages: ["{base}/hostile/drip"]
+  corpus: []
+  notes: a landing page sent a byte a second
+"""
+
+
+def gzip_bomb(decoded_bytes: int) -> bytes:
+    """An HTML page of `decoded_bytes` bytes, gzip-compressed (about a thousandth of that on the wire)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip container, as Content-Encoding: gzip means
+    spaces = b" " * (1024 * 1024)
+    parts = [packer.compress(b"<html><body><p>Spend over 25k")]
+    parts += [packer.compress(spaces) for _ in range(decoded_bytes // len(spaces))]
+    return b"".join(parts) + packer.flush()
+
+
+@pytest.fixture
+def hostile(site, tmp_path, monkeypatch) -> Path:
+    """Three publishers whose landing pages attack the fetcher, with the page limits scaled down to
+    match (1 MiB and 2 s instead of 20 MB and 60 s). Each page ends eventually, so a fetcher without
+    limits fails these tests instead of hanging them."""
+    monkeypatch.setenv("SPEND_HTTP_WAIT_SCALE", "0")
+    monkeypatch.setattr(limits, "PAGE", Limits(max_bytes=MiB, deadline=2.0))
+    row = b"<tr><td>Payments over 25k</td><td>see the next row</td></tr>\n" * 64  # 4 KiB
+    site.add("/hostile/endless", SiteResource(chunks=lambda: itertools.repeat(row, 16 * 1024)))  # 64 MiB, then it stops
+    site.add("/hostile/bomb", SiteResource(body=gzip_bomb(64 * MiB), headers={"Content-Encoding": "gzip"}))
+    site.add("/hostile/drip", SiteResource(chunks=lambda: (bytes([c]) for c in b"<html><body>Spend"), interval=1.0))
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE_REGISTRY.format(base=site.base_url), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("slug", "path", "reason"), [
+    ("endless-trust", "/hostile/endless", "the body is over the 1,048,576-byte limit (counted after decompression); "
+                                          "stopped reading, nothing kept"),
+    ("bomb-trust", "/hostile/bomb", "the body is over the 1,048,576-byte limit (counted after decompression); "
+                                    "stopped reading, nothing kept"),
+    ("drip-trust", "/hostile/drip", "no complete answer within the 2-second deadline (connecting, headers and body); "
+                                    "gave up, nothing kept"),
+])
+def test_a_hostile_landing_page_is_a_failed_page_and_the_run_fails(site, hostile, tmp_path, capsys, slug, path, reason):
+    raw = tmp_path / "raw"
+    started = time.monotonic()
+    assert cli("fetch", "--publisher", slug, "--registry", str(hostile), "--raw-dir", str(raw)) == 1
+    took = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert out.strip() == f"{slug}: 0 files (none), 1 page failed"
+    assert err.strip() == f"error: {site.url(path)}: {reason}"
+    assert took < 5.0
+    assert len(site.hits(path)) == 1  # not asked again
+    assert site.sent[path] < 16 * MiB  # the fetcher hung up (what is left is socket buffers)
+    assert not raw.exists() or files_under(raw) == []
+
+
+def test_the_report_names_the_failed_page(site, hostile, tmp_path):
+    with SessionPool(wait_scale=0) as pool:
+        report = fetch_publisher(get_publisher("bomb-trust", hostile), raw_root=tmp_path / "raw", pool=pool)
+    assert report.failed_pages == [(site.url("/hostile/bomb"), "the body is over the 1,048,576-byte limit (counted "
+                                                               "after decompression); stopped reading, nothing kept")]
+    assert not report.ok and report.pages == [] and report.outcomes == []
+
+
+def test_a_file_sent_a_byte_a_second_fails_and_the_files_before_it_stay(site, realdata, tmp_path, capsys, monkeypatch):
+    """The deadline on a whole download (lowered from ten minutes to two seconds) ends a file that comes
+    a byte a second; the file fetched before it is stored, and the run fails."""
+    monkeypatch.setenv("SPEND_HTTP_WAIT_SCALE", "0")
+    monkeypatch.setattr(limits, "FILE", Limits(max_bytes=MiB, deadline=2.0))
+    site.page("/slow/spend", """<html><body><ul>
+      <li><a href="/slow/files/april-2020.csv">April 2020</a></li>
+      <li><a href="/slow/files/may-2020.csv">May 2020</a></li></ul></body></html>""")
+    serve_file(site, "/slow/files/april-2020.csv", realdata / CROY / "CROY 01 - April.csv")
+    may = (realdata / CROY / "CROY 02 - May.csv").read_bytes()[:12]  # 12 s of it: without a deadline the test ends
+    site.add("/slow/files/may-2020.csv", SiteResource(chunks=lambda: (bytes([b]) for b in may), interval=1.0,
+                                                      content_type="text/csv"))
+    registry = tmp_path / "slow.yaml"
+    registry.write_text(SLOW_REGISTRY.format(base=site.base_url), encoding="utf-8")
+    raw = tmp_path / "raw"
+    started = time.monotonic()
+    assert cli("fetch", "--publisher", "slow-trust", "--registry", str(registry), "--raw-dir", str(raw)) == 1
+    took = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert out.strip() == "slow-trust: 2 files (1 fetched, 1 failed), 1 page read"
+    assert err.strip() == (f"error: {site.url('/slow/files/may-2020.csv')}: no complete answer within the 2-second "
+                           "deadline (connecting, headers and body); gave up, nothing kept")
+    assert took < 10.0
+    assert len(site.hits("/slow/files/may-2020.csv")) == 1
+    assert site.sent["/slow/files/may-2020.csv"] < 6  # bytes: the fetcher hung up after two seconds
+    assert [p for p in files_under(raw) if not p.endswith(".meta.json")] == ["spend/slow-trust/2020-04/april-2020.csv"]
+    assert (raw / "spend/slow-trust/2020-04/april-2020.csv").read_bytes() == (realdata / CROY / "CROY 01 - April.csv").read_bytes()
+
+
+SLOW_REGISTRY = """
+- slug: slow-trust
+  name: Slow Trust
+  kind: trust
+  landing_pages: ["{base}/slow/spend"]
+  corpus: []
+  notes: the second file comes a byte a second
+"""
 
 
 def test_cli_dry_run_and_period(site, registry, tmp_path, capsys, monkeypatch):

@@ -28,10 +28,15 @@ examples:
   spend notices fetch --source contracts-finder --from 2019-01-01 --to 2019-03-31 --keyword Optum
   spend notices fetch --source find-a-tender --from 2021-01-01 --to 2021-01-07 --stages award
   spend notices fetch --source contracts-finder --ocid ocds-b5fd17-2c330cf9-adc8-11e6-9901-0019b9f3037b
+  spend notices fetch --source contracts-finder --from 2019-01-01 --to 2019-03-31 --refresh
 
 Pages go to <raw>/<source>/<harvest>/ with their URL, time and sha256. Stopped runs (Ctrl-C, a
 crash, a lost connection) resume where they stopped when the same command is run again.
-Answers are cached in <raw>/../cache/, so re-runs do not ask the service again.
+Answers are cached in <raw>/../cache/, so re-runs do not ask the service again; answers about a
+window that ended less than 7 days ago are kept for an hour only, since the services are still
+publishing into it. --refresh asks the service again for the whole range, past the cache, and
+replaces the range's stored pages. Numbers Find a Tender writes with leading zeros ("amount": 000)
+are read as their value and counted in the repairs line.
 """
 
 ADD_EXAMPLES = """\
@@ -80,6 +85,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--raw-dir", type=Path, help="raw store root (default: data/raw, or $SPEND_DATA/raw)")
     fetch.add_argument("--cache", type=Path, help="response cache file (default: <raw>/../cache/<source>.sqlite)")
     fetch.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    fetch.add_argument("--refresh", action="store_true",
+                       help="ask the service again for the whole range (or the look-up), past the cache, "
+                            "replacing what was stored")
     fetch.add_argument("--base-url", help="ask this address instead of the real service (mirrors, tests)")
     fetch.set_defaults(func=run_fetch)
 
@@ -130,9 +138,11 @@ def run_fetch(args: argparse.Namespace) -> int:
                 lookups = LOOKUPS[source].at(service.base_url)
                 paths = []
                 if args.release_id:
-                    paths.append(fetch_release(lookups, args.release_id, session=session, raw_root=raw_root))
+                    paths.append(fetch_release(lookups, args.release_id, session=session, raw_root=raw_root,
+                                               refresh=args.refresh))
                 if args.ocid:
-                    paths.append(fetch_record(lookups, args.ocid, session=session, raw_root=raw_root))
+                    paths.append(fetch_record(lookups, args.ocid, session=session, raw_root=raw_root,
+                                              refresh=args.refresh))
                 print("\n".join(str(p) for p in paths))
                 return 0
             start, end = parse_from(args.date_from), parse_to(args.date_to)
@@ -141,13 +151,13 @@ def run_fetch(args: argparse.Namespace) -> int:
                 result = harvest_search(
                     SEARCHES[source].at(service.base_url), start, end,
                     keyword=args.keyword or args.supplier, awarded_only=bool(args.supplier),
-                    session=session, raw_root=raw_root, window=window, on_page=show,
+                    session=session, raw_root=raw_root, window=window, on_page=show, refresh=args.refresh,
                 )
             else:
                 result = harvest_feed(
                     feed.at(service.base_url), start, end,
                     session=session, raw_root=raw_root, stages=args.stages, window=window,
-                    limit=args.limit, on_page=show,
+                    limit=args.limit, on_page=show, refresh=args.refresh,
                 )
             show(Progress(result.windows_done, result.windows_total, result.pages, result.items, ""))
         except KeyboardInterrupt:
@@ -167,11 +177,14 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 def describe(result: HarvestResult) -> str:
     waited = sum(w.seconds for w in result.waits)
-    return (
+    line = (
         f"{result.directory}: {result.windows_done}/{result.windows_total} windows, {result.pages} pages, "
         f"{result.items} items ({result.fetched_now} pages this run, {result.network_requests} requests, "
         f"{waited:.0f} s waiting)"
     )
+    if result.repairs:
+        line += "; repairs this run: " + ", ".join(f"{name} {count}" for name, count in sorted(result.repairs.items()))
+    return line
 
 
 def run_add(args: argparse.Namespace) -> int:

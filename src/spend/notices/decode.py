@@ -22,6 +22,7 @@ REPAIRS = {
     "byte_order_mark": "a UTF-8 byte order mark before the JSON was dropped",
     "invalid_bytes": "runs of bytes invalid in the declared encoding were read as Windows-1252",
     "non_finite_number": "NaN or Infinity in the JSON became null",
+    "number_leading_zeros": "numbers written with leading zeros (000, 007.5), which JSON does not allow, were read as their value",
     "html_entities": "text fields with HTML entities (L&amp;Q, Guy&#039;s) were unescaped",
     "line_breaks": "<br/> tags in text became line breaks",
     "amount_out_of_range": "amounts that are not finite or do not fit DECIMAL(18, 2) became null (raw kept)",
@@ -35,6 +36,10 @@ REPAIRS = {
 AMOUNT_LIMIT = Decimal("1e16")
 
 _SURROGATES = re.compile("[\udc80-\udcff]+")
+# A JSON string (skipped whole, so nothing inside one is touched), or the redundant leading zeros of a number:
+# zeros followed by another digit, at the start of a number (not after a digit, a letter, a point or an
+# exponent's sign: `1e007` is valid JSON and stays as it is).
+_STRING_OR_LEADING_ZEROS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?<![\w.+-])(-?)0+(?=\d)', re.DOTALL)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
@@ -68,15 +73,54 @@ def decode_bytes(data: bytes, encoding: str | None, repairs: Counter) -> str:
 
 def load_json(data: bytes, *, encoding: str | None = None, repairs: Counter | None = None) -> Any:
     """Parse JSON bytes tolerantly. Decimals stay exact (`Decimal`, never float); NaN and
-    Infinity become None. Raises `ValueError` when the text is not JSON at all (cut short, HTML)."""
+    Infinity become None; numbers with leading zeros, which Find a Tender sends (`"amount": 000`),
+    are read as their value. Raises `ValueError` when the text is not JSON at all (cut short, HTML)."""
     repairs = Counter() if repairs is None else repairs
     text = decode_bytes(data, encoding, repairs)
+    try:
+        return _parse(text, repairs)
+    except json.JSONDecodeError as error:
+        repaired, zeros = _drop_leading_zeros(text)
+        if not zeros:
+            raise
+        try:
+            document = _parse(repaired, repairs)
+        except json.JSONDecodeError:
+            raise error from None
+    repairs["number_leading_zeros"] += zeros
+    return document
+
+
+def _parse(text: str, repairs: Counter) -> Any:
+    """json.loads with exact decimals; NaN and Infinity become None, counted once the whole text parses."""
+    non_finite = 0
 
     def _non_finite(name: str) -> None:
-        repairs["non_finite_number"] += 1
+        nonlocal non_finite
+        non_finite += 1
         return None
 
-    return json.loads(text, parse_float=Decimal, parse_constant=_non_finite)
+    document = json.loads(text, parse_float=Decimal, parse_constant=_non_finite)
+    if non_finite:
+        repairs["non_finite_number"] += non_finite
+    return document
+
+
+def _drop_leading_zeros(text: str) -> tuple[str, int]:
+    """The text with each number's redundant leading zeros dropped (`000` -> `0`, `-007.5` -> `-7.5`,
+    `00.5` -> `0.5`: the same value), outside strings only; and how many numbers changed. Only tried
+    on text that is not JSON as it stands, so valid answers pay nothing."""
+    changed = 0
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal changed
+        sign = match.group(1)
+        if sign is None:  # a string
+            return match.group()
+        changed += 1
+        return sign
+
+    return _STRING_OR_LEADING_ZEROS.sub(fix, text), changed
 
 
 def charset_of(content_type: str | None) -> str | None:

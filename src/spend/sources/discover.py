@@ -312,6 +312,7 @@ class Discovery:
     pages: list[str] = field(default_factory=list)
     links: list[SeenLink] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    failed_pages: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), each also a problem
     checks: int = 0
     page_limit_reached: bool = False
 
@@ -376,6 +377,7 @@ class _Walk:
             try:
                 final_url, html = self.get_page(item.url)
             except SpendError as e:
+                found.failed_pages.append((item.url, e.reason))
                 found.problems.append(str(e))
                 continue
             final_url = urldefrag(final_url)[0]

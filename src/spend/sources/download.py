@@ -13,9 +13,10 @@ What `download_file` guarantees:
   a project User-Agent) with a `Service` policy per publisher host (`publisher_service`).
 - Conditional GET: the previous record's ETag and Last-Modified are sent as If-None-Match and
   If-Modified-Since; a 304 writes nothing. A 200 whose bytes hash like the stored file writes nothing.
-- The body streams to a temporary file under `<raw>/.partial/` (outside the publisher folders), with a
-  size limit, and is checked against Content-Length; only a complete body is renamed into place, so an
-  interrupted, reset or truncated download leaves no file behind.
+- The body streams to a temporary file under `<raw>/.partial/` (outside the publisher folders), within a
+  size limit and an overall deadline (`spend.sources.limits.FILE`: 200 MiB, ten minutes), and is checked
+  against Content-Length; only a complete body is renamed into place, so an interrupted, reset, truncated,
+  oversized or too slow download leaves no file behind.
 - The bytes are sniffed (`spend.sniff.detect_format`): an HTML page (or JSON, or nothing) served where a
   file was linked is refused with `NotADataFile` and not stored. OpenDocument spreadsheets (.ods) are
   stored with format "ods" (the parser cannot read them yet, but they are the publisher's data).
@@ -57,7 +58,9 @@ from urllib3.exceptions import ProtocolError
 from spend.parse import sniff
 from spend.core.errors import CorruptFile, EmptyFile, NotASpendFile
 from spend.core.files import PROVENANCE_SUFFIX, ProvenanceError, provenance_path, read_provenance, write_atomic
+from spend.sources import limits as default_limits
 from spend.sources.http import FetchError, PoliteSession
+from spend.sources.limits import Limits, iter_bounded, read_body
 from spend.sources.services import Service
 
 from spend.sources.errors import DownloadError, FileTooLarge, NotADataFile, TruncatedDownload
@@ -68,9 +71,6 @@ SUPERSEDED_DIR = "spend-superseded"
 PARTIAL_DIR = ".partial"
 UNDATED = "undated"
 
-# 200 MiB: the largest spend files seen are tens of MB (Guy's and St Thomas' lists every line, about
-# 13,000 a month in 3-4 MB); anything far larger is not a monthly spend file.
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MAX_NAME_BYTES = 120
 FILE_SUFFIXES = (".csv", ".xls", ".xlsx", ".ods", ".pdf")
 ODS, ODS_MIMETYPE = "ods", b"application/vnd.oasis.opendocument.spreadsheet"
@@ -331,11 +331,13 @@ class _Spool:
         path = self.folder / f"part-{os.getpid()}-{threading.get_ident()}-{len(self.parts)}-{time.monotonic_ns()}.tmp"
         self.parts.append(path)
         digest, size = hashlib.sha256(), 0
+
+        def too_large() -> FileTooLarge:
+            return FileTooLarge(self.source, f"body is over the {self.max_bytes:,}-byte limit; not stored")
+
         with open(path, "wb") as fh:
-            for chunk in response.iter_content(chunk_size=64 * 1024):
+            for chunk in iter_bounded(response, self.max_bytes, too_large):
                 size += len(chunk)
-                if size > self.max_bytes:
-                    raise FileTooLarge(self.source, f"body is over the {self.max_bytes:,}-byte limit; not stored")
                 digest.update(chunk)
                 fh.write(chunk)
             fh.flush()
@@ -373,7 +375,7 @@ class _Peek:
 
     def receive(self, response: requests.Response) -> None:
         chunks, size = [], 0
-        for chunk in response.iter_content(chunk_size=self.limit):
+        for chunk in response.iter_content(chunk_size=self.limit):  # at most `limit` bytes, decoded
             chunks.append(chunk)
             size += len(chunk)
             if size >= self.limit:
@@ -386,7 +388,8 @@ class _Peek:
 
 class _StreamingSession(PoliteSession):
     """A `PoliteSession` that streams 2xx bodies into the active spool (or reads only their first
-    bytes, `peek`), and takes 304 as an answer."""
+    bytes, `peek`), and takes 304 as an answer. Its default limits are those of a page
+    (`spend.sources.limits.PAGE`, for landing pages and link checks); a download names the file's."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -412,10 +415,10 @@ class _StreamingSession(PoliteSession):
             response = self.get(url, headers={"Range": f"bytes=0-{limit - 1}"})
         return response, peek.data
 
-    def _send(self, prepared, gate):  # type: ignore[override]
+    def _send(self, prepared, gate, options):  # type: ignore[override]
         spool: _Spool | _Peek | None = getattr(self._local, "spool", None)
         if spool is None:
-            return super()._send(prepared, gate)
+            return super()._send(prepared, gate, options)
         try:
             response = self._session.send(prepared, timeout=self.service.timeout, stream=True)
         except _TRANSPORT_ERRORS as exc:
@@ -426,8 +429,8 @@ class _StreamingSession(PoliteSession):
         try:
             if 200 <= response.status_code < 300:
                 spool.receive(response)
-            else:
-                response.content  # error pages are small; read so the parent can quote them
+            else:  # read (within a page's limit) so the parent can quote it
+                response._content = read_body(response, prepared.url or "", self.limits.max_bytes)
         except (_ShortBody, *_TRANSPORT_ERRORS) as exc:
             response.close()
             if spool.parts:
@@ -449,18 +452,23 @@ class _StreamingSession(PoliteSession):
 
 
 class SessionPool:
-    """One streaming `PoliteSession` per publisher host, made on first use and closed together."""
+    """One streaming `PoliteSession` per publisher host, made on first use and closed together.
+    `page_limits` bound the pages read and the links checked through them (default
+    `spend.sources.limits.PAGE`, as it is when a host's session is made)."""
 
-    def __init__(self, *, wait_scale: float | None = None, sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, *, wait_scale: float | None = None, sleep=time.sleep, clock=time.monotonic,
+                 page_limits: Limits | None = None):
         self._sessions: dict[str, _StreamingSession] = {}
         self._wait_scale, self._sleep, self._clock = wait_scale, sleep, clock
+        self._page_limits = page_limits
 
     def for_url(self, url: str) -> _StreamingSession:
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}".lower()
         if key not in self._sessions:
             self._sessions[key] = _StreamingSession(
-                publisher_service(url), cache_path=None, wait_scale=self._wait_scale, sleep=self._sleep, clock=self._clock
+                publisher_service(url), cache_path=None, wait_scale=self._wait_scale, sleep=self._sleep, clock=self._clock,
+                limits=self._page_limits or default_limits.PAGE,
             )
         return self._sessions[key]
 
@@ -539,10 +547,12 @@ def download_file(
     raw_root: Path,
     index: RawIndex,
     *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits | None = None,
 ) -> Outcome:
-    """Fetch one linked file into the raw store (see the module docstring). Never raises for a
-    problem with the file itself: that is an `Outcome` with status 'failed' and the reason."""
+    """Fetch one linked file into the raw store (see the module docstring), within `limits` (default
+    `spend.sources.limits.FILE`). Never raises for a problem with the file itself: that is an
+    `Outcome` with status 'failed' and the reason."""
+    limits = limits or default_limits.FILE
     raw_root = Path(raw_root)
     previous = index.get(link.url)
     headers: dict[str, str] = {}
@@ -551,11 +561,11 @@ def download_file(
             headers["If-None-Match"] = previous.record["etag"]
         if previous.record.get("last_modified"):
             headers["If-Modified-Since"] = previous.record["last_modified"]
-    spool = _Spool(raw_root / PARTIAL_DIR, max_bytes, link.url)
+    spool = _Spool(raw_root / PARTIAL_DIR, limits.max_bytes, link.url)
     try:
         try:
             with session.spooling(spool):
-                response = session.get(link.url, headers=headers)
+                response = session.get(link.url, headers=headers, limits=limits)
         except requests.RequestException as e:  # a malformed URL; transport failures arrive as FetchError
             return Outcome(link.url, "failed", link.period, reason=f"{link.url}: {type(e).__name__}: {e}")
         except FetchError as e:

@@ -35,8 +35,23 @@ class NotADataFile(DownloadError):
     an empty body). Publishers' content-management systems do this for missing files."""
 
 
-class FileTooLarge(DownloadError):
+class LimitExceeded(DownloadError):
+    """An answer went past a bound on reading it (`spend.sources.limits`): too many bytes, or too long.
+    Nothing of it is kept, and it is not asked for again in the same run."""
+
+
+class FileTooLarge(LimitExceeded):
     """The body is over the size limit (declared by Content-Length, or found while streaming)."""
+
+
+class PageTooLarge(LimitExceeded):
+    """A web page or a service's answer is over its size limit, counted after Content-Encoding is undone
+    (so a small gzip bomb is stopped at the limit, not after inflating)."""
+
+
+class DeadlineExceeded(LimitExceeded):
+    """The whole answer (connecting, headers and body) took longer than its deadline: a server that
+    stalls, or sends a byte at a time, so that no single read ever times out."""
 
 
 class TruncatedDownload(DownloadError):

@@ -8,8 +8,10 @@ Both return a `FetchReport` listing what happened to each file (`Outcome.status`
 not-modified, unchanged, failed (with the reason), would-fetch (dry run), skipped (outside the
 period asked for) or alternative (a PDF of a month also linked as a table, which is fetched instead).
 A problem with one file or one page never stops the run; it is in the report, and so is a landing page
-that yields no file at all. The report keeps each landing page's `Discovery`: every link seen, with
-its verdict.
+that yields no file at all. Pages and files are read within bounds (`spend.sources.limits`): a page or
+file over its size limit once decompressed, or any answer slower than its deadline, fails with the limit
+named (`FetchReport.failed_pages` for pages), and the files fetched before it stay. The report keeps each
+landing page's `Discovery`: every link seen, with its verdict.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from spend.core.errors import SpendError
 
 from spend.sources.discover import DEFAULT_MAX_CHECKS, DEFAULT_MAX_PAGES, Discovery, discover, prefer_tables
 from spend.sources.download import (
-    DEFAULT_MAX_BYTES,
     FILE_SUFFIXES,
     FileLink,
     Outcome,
@@ -38,6 +39,7 @@ from spend.sources.download import (
     safe_file_name,
 )
 from spend.sources.errors import DownloadError, FetchUsageError
+from spend.sources.limits import Limits
 from spend.sources.probe import probe_link
 from spend.core.periods import Period
 from spend.sources.registry import Publisher
@@ -54,6 +56,7 @@ class FetchReport:
     # pages that could not be read, landing pages that yielded no file, limits reached
     problems: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
+    failed_pages: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): also in problems
     network_requests: int = 0
     discoveries: list[Discovery] = field(default_factory=list)  # one per landing page
 
@@ -77,7 +80,9 @@ class FetchReport:
         counts = ", ".join(f"{self.count(s)} {s}" for s in STATUSES if self.count(s))
         pages = f", {len(self.pages)} page{'s' if len(self.pages) != 1 else ''} read" if self.pages else ""
         checks = f", {self.checks} link{'s' if self.checks != 1 else ''} checked" if self.checks else ""
-        return f"{self.publisher}: {len(self.outcomes)} files ({counts or 'none'}){pages}{checks}"
+        failed = len(self.failed_pages)
+        failed_pages = f", {failed} page{'s' if failed != 1 else ''} failed" if failed else ""
+        return f"{self.publisher}: {len(self.outcomes)} files ({counts or 'none'}){pages}{failed_pages}{checks}"
 
 
 Progress = Callable[[Outcome], None]
@@ -96,14 +101,15 @@ def fetch_publisher(
     pool: SessionPool | None = None,
     max_pages: int = DEFAULT_MAX_PAGES,
     max_checks: int = DEFAULT_MAX_CHECKS,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    file_limits: Limits | None = None,
     on_discovered: Callable[[int], None] | None = None,
     on_file: Progress | None = None,
 ) -> FetchReport:
     """Discover the files on every landing page of `publisher` and download those in `period`
     (all when None) that are new or changed. Files without a period are skipped when a period is
     asked for, since nothing says they are in it; a PDF of a month also linked as a table is not
-    downloaded (status 'alternative')."""
+    downloaded (status 'alternative'). Pages are read within the pool's page limits, files within
+    `file_limits` (default `spend.sources.limits.FILE`)."""
     if not publisher.landing_pages:
         raise FetchUsageError(
             publisher.slug,
@@ -130,7 +136,7 @@ def fetch_publisher(
                 target = period_dir(raw_root, publisher.slug, link.period)
                 outcome = Outcome(link.url, "would-fetch", link.period, target)
             else:
-                outcome = download_file(pool.for_url(link.url), link, publisher.slug, raw_root, index, max_bytes=max_bytes)
+                outcome = download_file(pool.for_url(link.url), link, publisher.slug, raw_root, index, limits=file_limits)
             report.outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
@@ -150,6 +156,7 @@ def _discover_all(publisher: Publisher, pool: SessionPool, max_pages: int, max_c
                                     max_pages=max_pages, max_checks=max_checks)
         report.discoveries.append(found)
         report.pages.extend(found.pages)
+        report.failed_pages.extend(found.failed_pages)
         report.problems.extend(found.problems)
         for link in found.files:
             if link.url not in seen:

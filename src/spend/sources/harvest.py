@@ -15,12 +15,23 @@ before anything is read from it, then the checkpoint is updated (atomically) wit
 URL. A run stopped at any point resumes at the first page not yet recorded in the checkpoint: a
 page written but not yet checkpointed is fetched again and overwrites itself under the same
 name, so releases are neither duplicated nor lost.
+
+The services go on publishing into a window for days after it ends, so an answer about a window
+that ended less than a week ago (`Feed.settles_after`) is provisional: the response cache keeps it
+for an hour only (`provisional_cache`), and a later harvest of that window asks the service again.
+`refresh=True` (`spend notices fetch --refresh`) asks again on purpose: every window of the range is
+harvested anew, past the cache, its pages replacing those stored before.
+
+Each page is parsed tolerantly (`spend.notices.decode.load_json`), so a page with a number Find a
+Tender writes with leading zeros (`"amount": 000`) is kept, not retried; the repairs are counted in
+`HarvestResult.repairs`, as the build counts them in its report.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,7 +42,7 @@ import requests
 
 from spend.core import config
 from spend.core.errors import SpendError
-from spend.core.files import CHECKPOINT_NAME
+from spend.core.files import CHECKPOINT_NAME, provenance_path
 from spend.sources.http import InvalidBody, PoliteSession, Wait, save_response, write_atomic
 from spend.notices.decode import charset_of, load_json
 from spend.sources.notice_apis import Feed, Lookups, NoticeSearch
@@ -68,6 +79,7 @@ class HarvestResult:
     over_limit: list[str] = field(default_factory=list)  # search windows still over max_hits
     waits: list[Wait] = field(default_factory=list)
     network_requests: int = 0
+    repairs: Counter = field(default_factory=Counter)  # in the pages read by this run (names: decode.REPAIRS)
 
 
 OnPage = Callable[[Progress], None]
@@ -153,6 +165,11 @@ class HarvestState:
     def save(self) -> None:
         write_atomic(self.path, json.dumps(self.data, indent=1, ensure_ascii=False).encode("utf-8"))
 
+    def restart(self, windows: list[dict[str, Any]]) -> None:
+        """Start the harvest again (a refresh): fresh windows, each asking past the cache until it is done."""
+        self.data["windows"] = [w | {"refresh": True} for w in windows]
+        self.save()
+
     def active_windows(self) -> list[dict[str, Any]]:
         """Windows that count: a window split in two is replaced by its halves."""
         return [w for w in self.windows if not w.get("split")]
@@ -181,8 +198,14 @@ def require_json_object(response: requests.Response) -> None:
         raise InvalidBody(f"JSON {type(document).__name__}, not an object")
 
 
-def _parse_stored(response: requests.Response) -> dict[str, Any]:
-    return load_json(response.content, encoding=charset_of(response.headers.get("Content-Type")))
+def _parse_stored(response: requests.Response, repairs: Counter) -> dict[str, Any]:
+    return load_json(response.content, encoding=charset_of(response.headers.get("Content-Type")), repairs=repairs)
+
+
+def cache_time(end: datetime, settles_after: timedelta, provisional: timedelta) -> timedelta | None:
+    """How long an answer about a window ending at `end` may be reused from the cache: `provisional`
+    while the window has not settled (the service may still publish into it), for good (None) after."""
+    return None if as_utc(end) + settles_after <= datetime.now(timezone.utc) else provisional
 
 
 # --- release feeds ----------------------------------------------------------------------------
@@ -199,8 +222,10 @@ def harvest_feed(
     window: timedelta | None = None,
     limit: int | None = None,
     on_page: OnPage | None = None,
+    refresh: bool = False,
 ) -> HarvestResult:
-    """Store every release package page published in [start, end), one short window at a time."""
+    """Store every release package page published in [start, end), one short window at a time.
+    `refresh`: harvest every window again, past the response cache (see the module docstring)."""
     window = window or feed.window
     limit = limit or feed.limit
     if not 1 <= limit <= feed.limit:
@@ -226,19 +251,22 @@ def harvest_feed(
         for a, b in slice_windows(start, end, window)
     ]
     state = HarvestState.open(directory / STATE_FILE, params, windows)
-    fetched_now = 0
+    if refresh:
+        state.restart(windows)
+    fetched_now, repairs = 0, Counter()
     for w in state.windows:
         if w["done"]:
             continue
         label = window_label(w)
+        keep_for = cache_time(datetime.fromisoformat(w["end"]), feed.settles_after, feed.provisional_cache)
         url = w["next"] or _first_page_url(feed, session, w, stages, limit)
         while url:
             if w["pages"] >= MAX_PAGES_PER_WINDOW:
                 raise HarvestError(url, f"more than {MAX_PAGES_PER_WINDOW} pages in window {label}; the cursor loops")
-            response = session.get(url, validate=require_json_object)
+            response = session.get(url, validate=require_json_object, expire_after=keep_for, refresh=w.get("refresh", False))
             page = w["pages"] + 1
             save_response(response, directory / label / f"page-{page:04d}.json")
-            package = _parse_stored(response)
+            package = _parse_stored(response, repairs)
             releases = package.get("releases") or []
             next_url = _next_page_url(package, session)
             if next_url == url:
@@ -246,12 +274,24 @@ def harvest_feed(
             if not releases:
                 next_url = None  # an empty page ends the window even if it offers a next link
             w.update(pages=page, items=w["items"] + len(releases), next=next_url, done=next_url is None)
+            if w["done"] and w.pop("refresh", False):
+                _drop_pages_after(directory / label, page)
             state.save()
             fetched_now += 1
             if on_page:
                 on_page(state.progress(label))
             url = next_url
-    return _result(state, directory, session, fetched_now)
+    return _result(state, directory, session, fetched_now, repairs)
+
+
+def _drop_pages_after(folder: Path, count: int) -> None:
+    """Remove the pages numbered after `count` (and their provenance): left by an earlier harvest of a
+    window that now has fewer pages, they would no longer match the checkpoint."""
+    for path in folder.glob("page-*.json"):
+        number = re.fullmatch(r"page-(\d+)\.json", path.name)
+        if number and int(number.group(1)) > count:
+            path.unlink()
+            provenance_path(path).unlink(missing_ok=True)
 
 
 def _first_page_url(feed: Feed, session: PoliteSession, w: dict[str, Any], stages: str | None, limit: int) -> str:
@@ -296,12 +336,14 @@ def harvest_search(
     awarded_only: bool = False,
     window: timedelta | None = None,
     on_page: OnPage | None = None,
+    refresh: bool = False,
 ) -> HarvestResult:
     """Store the OCDS release package of every notice matching `keyword` published in [start, end).
 
     Each window's search answer is stored under `search/`, then each hit's package under
     `notices/<notice id>.json`. A window with more hits than the service returns is split in two
-    (and its halves searched) until every part fits or `min_window` is reached.
+    (and its halves searched) until every part fits or `min_window` is reached. `refresh`: search
+    every window again and fetch its notices again, past the response cache.
     """
     if not keyword.strip():
         raise HarvestError(None, "empty keyword")
@@ -318,8 +360,11 @@ def harvest_search(
     }
     name = f"search_{_slug(keyword)}{'_awarded' if awarded_only else ''}_{_stamp(start)[:13]}-{_stamp(end)[:13]}_w{_duration(window)}"
     directory = (raw_root or config.raw_dir()) / search.source / name
-    state = HarvestState.open(directory / STATE_FILE, params, [_search_window(a, b) for a, b in slice_windows(start, end, window)])
-    fetched_now = 0
+    windows = [_search_window(a, b) for a, b in slice_windows(start, end, window)]
+    state = HarvestState.open(directory / STATE_FILE, params, windows)
+    if refresh:
+        state.restart(windows)
+    fetched_now, repairs = 0, Counter()
     index = 0
     while index < len(state.windows):
         w = state.windows[index]
@@ -327,21 +372,26 @@ def harvest_search(
             index += 1
             continue
         label = window_label(w)
+        keep_for = cache_time(datetime.fromisoformat(w["end"]), search.settles_after, search.provisional_cache)
+        again = w.get("refresh", False)
         if not w["searched"]:
             response = session.post(
                 session.service.url(search.path),
                 json=_search_body(search, w, keyword, awarded_only),
                 validate=require_json_object,
+                expire_after=keep_for,
+                refresh=again,
             )
             save_response(response, directory / "search" / f"{label}.json")
-            answer = _parse_stored(response)
+            answer = _parse_stored(response, repairs)
             hits = int(answer.get("hitCount") or 0)
             w_start, w_end = datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"])
             if hits > search.max_hits and w_end - w_start > search.min_window:
                 middle = w_start + (w_end - w_start) / 2
                 middle = middle.replace(microsecond=0)
                 w["split"] = True
-                state.windows[index + 1 : index + 1] = [_search_window(w_start, middle), _search_window(middle, w_end)]
+                halves = [_search_window(w_start, middle), _search_window(middle, w_end)]
+                state.windows[index + 1 : index + 1] = [h | {"refresh": True} for h in halves] if again else halves
                 state.save()
                 index += 1
                 continue
@@ -351,13 +401,16 @@ def harvest_search(
             fetched_now += 1
         for notice_id in w["notices"]:
             path = directory / "notices" / f"{safe_filename(notice_id)}.json"
-            if path.exists():  # written atomically, so present means complete
+            if path.exists() and not again:  # written atomically, so present means complete
                 continue
             response = session.get(
                 session.service.url(search.notice_path.format(id=quote(notice_id, safe=""))),
                 validate=require_json_object,
+                expire_after=keep_for,
+                refresh=again,
             )
             save_response(response, path)
+            _parse_stored(response, repairs)
             w["items"] += 1
             w["pages"] += 1
             state.save()
@@ -367,11 +420,12 @@ def harvest_search(
         # Counted from the list, not incremented: a notice stored just before a crash is skipped
         # on resume but must still be counted.
         w.update(done=True, items=len(set(w["notices"])), pages=1 + len(set(w["notices"])))
+        w.pop("refresh", None)
         state.save()
         if on_page:
             on_page(state.progress(label))
         index += 1
-    result = _result(state, directory, session, fetched_now)
+    result = _result(state, directory, session, fetched_now, repairs)
     result.over_limit = [window_label(w) for w in state.active_windows() if w.get("over_limit")]
     return result
 
@@ -406,7 +460,8 @@ def _has_notice_id(entry: Any) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("item"), dict) and bool(entry["item"].get("id"))
 
 
-def _result(state: HarvestState, directory: Path, session: PoliteSession, fetched_now: int) -> HarvestResult:
+def _result(state: HarvestState, directory: Path, session: PoliteSession, fetched_now: int,
+            repairs: Counter) -> HarvestResult:
     snapshot = state.progress("")
     return HarvestResult(
         directory=directory,
@@ -417,25 +472,29 @@ def _result(state: HarvestState, directory: Path, session: PoliteSession, fetche
         fetched_now=fetched_now,
         waits=list(session.waits),
         network_requests=session.network_requests,
+        repairs=repairs,
     )
 
 
 # --- single look-ups (Contracts Finder) -------------------------------------------------------
 
 
-def fetch_release(lookups: Lookups, release_id: str, *, session: PoliteSession, raw_root: Path | None = None) -> Path:
-    """Store the release package of one release id; return its path (kept if already stored)."""
+def fetch_release(lookups: Lookups, release_id: str, *, session: PoliteSession, raw_root: Path | None = None,
+                  refresh: bool = False) -> Path:
+    """Store the release package of one release id; return its path (kept if already stored, unless `refresh`)."""
     path = (raw_root or config.raw_dir()) / lookups.source / "lookups" / "releases" / f"{safe_filename(release_id)}.json"
-    return _fetch_once(session, session.service.url(lookups.release_path.format(id=quote(release_id, safe=""))), path)
+    url = session.service.url(lookups.release_path.format(id=quote(release_id, safe="")))
+    return _fetch_once(session, url, path, refresh)
 
 
-def fetch_record(lookups: Lookups, ocid: str, *, session: PoliteSession, raw_root: Path | None = None) -> Path:
-    """Store the record (package) of one ocid; return its path (kept if already stored)."""
+def fetch_record(lookups: Lookups, ocid: str, *, session: PoliteSession, raw_root: Path | None = None,
+                 refresh: bool = False) -> Path:
+    """Store the record (package) of one ocid; return its path (kept if already stored, unless `refresh`)."""
     path = (raw_root or config.raw_dir()) / lookups.source / "lookups" / "records" / f"{safe_filename(ocid)}.json"
-    return _fetch_once(session, session.service.url(lookups.record_path.format(ocid=quote(ocid, safe=""))), path)
+    return _fetch_once(session, session.service.url(lookups.record_path.format(ocid=quote(ocid, safe=""))), path, refresh)
 
 
-def _fetch_once(session: PoliteSession, url: str, path: Path) -> Path:
-    if not path.exists():
-        save_response(session.get(url, validate=require_json_object), path)
+def _fetch_once(session: PoliteSession, url: str, path: Path, refresh: bool) -> Path:
+    if refresh or not path.exists():
+        save_response(session.get(url, validate=require_json_object, refresh=refresh), path)
     return path

@@ -6,14 +6,16 @@ how long to leave between requests and how long to wait for an answer. `PoliteSe
 that policy to each request:
 
 - a User-Agent that names the project (`user_agent()`);
-- connect and read timeouts;
+- connect and read timeouts, and bounds on the whole answer (`spend.sources.limits`): a size limit
+  on the decoded body and a wall-clock deadline for the exchange, neither retried when reached;
 - one request at a time per host, with at least `min_interval` seconds between requests;
 - retries with exponential backoff on the service's retry statuses, on dropped or reset
   connections, on timeouts and on bodies cut short; the documented pause for rate-limit
   statuses (and `Retry-After` when the service sends it). A pause holds the whole host, so
   other threads do not knock while the service has asked us to stop;
 - an on-disk cache (requests-cache, SQLite) of successful answers, so a re-run does not ask
-  the service again;
+  the service again; a request can say how long its answer may be reused (`expire_after`), or
+  that the cache is not to be read for it (`refresh`);
 - every wait is recorded in `PoliteSession.waits` (seconds asked for, reason, URL) and slept
   through an injectable `sleep`, scaled by `wait_scale` (`SPEND_HTTP_WAIT_SCALE`), so tests
   can check the waits without spending them.
@@ -36,7 +38,7 @@ import os
 import threading
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
@@ -49,6 +51,8 @@ from urllib3.util.retry import Retry
 from spend import __version__
 from spend.core.errors import SpendError
 from spend.core.files import PROVENANCE_SUFFIX, provenance_path, read_provenance, write_atomic  # noqa: F401 (used here and re-exported)
+from spend.sources import limits as default_limits
+from spend.sources.limits import BoundedAdapter, Exchange, Limits
 from spend.sources.services import Service
 
 # Environment variables: a contact (URL or e-mail) added to the User-Agent, and a factor applied
@@ -126,6 +130,7 @@ class PoliteSession:
     `cache_path`: SQLite file for the response cache, or None for no cache.
     `sleep`, `clock`: injectable for tests (`clock` must be monotonic seconds).
     `wait_scale`: factor applied to every wait before sleeping; default from `SPEND_HTTP_WAIT_SCALE`.
+    `limits`: the bounds on each answer unless a request names its own; default `spend.sources.limits.API`.
     """
 
     def __init__(
@@ -136,8 +141,10 @@ class PoliteSession:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         wait_scale: float | None = None,
+        limits: Limits | None = None,
     ):
         self.service = service
+        self.limits = limits or default_limits.API
         self.waits: list[Wait] = []
         self.network_requests = 0
         self._sleep = sleep
@@ -158,6 +165,8 @@ class PoliteSession:
                 expire_after=requests_cache.NEVER_EXPIRE,
             )
         self._session.headers["User-Agent"] = user_agent()
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, BoundedAdapter())
 
     def __enter__(self) -> PoliteSession:
         return self
@@ -183,11 +192,17 @@ class PoliteSession:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         validate: Callable[[requests.Response], None] | None = None,
+        limits: Limits | None = None,
+        expire_after: timedelta | None = None,
+        refresh: bool = False,
     ) -> requests.Response:
         """Send one request, retrying as the service's policy says; return a complete 2xx answer.
 
         `validate(response)` may raise `InvalidBody` to have the answer discarded (and dropped
-        from the cache) and the request tried again. Raises `FetchError` when giving up.
+        from the cache) and the request tried again. Raises `FetchError` when giving up, and
+        `PageTooLarge` or `DeadlineExceeded` at once when the answer goes past `limits` (the
+        session's unless given). With a cache: a new answer is kept for `expire_after` (None: for
+        good), and `refresh` asks the service even when the cache holds an answer, replacing it.
         """
         method = method.upper()
         prepared = self._session.prepare_request(
@@ -195,12 +210,15 @@ class PoliteSession:
         )
         target = prepared.url or url
         gate = _gate_for(target, self._clock)
+        bounds = limits or self.limits
+        options = self._cache_options(expire_after, refresh)
         failures = 0
         while True:
             with gate.lock:
-                if not self._is_cached(prepared):
+                if refresh or not self._is_cached(prepared):
                     self._wait_at(gate, target)
-                response, problem = self._send(prepared, gate)
+                with Exchange(target, bounds):
+                    response, problem = self._send(prepared, gate, options)
                 if response is not None:
                     problem = self._judge(response, method, target, validate)
                 if problem is None:
@@ -217,10 +235,12 @@ class PoliteSession:
                 seconds, reason = self._delay_after(response, failures, problem)
                 gate.hold_off(self._clock() + seconds, reason)
 
-    def _send(self, prepared: requests.PreparedRequest, gate: _HostGate) -> tuple[requests.Response | None, str | None]:
+    def _send(
+        self, prepared: requests.PreparedRequest, gate: _HostGate, options: Mapping[str, Any]
+    ) -> tuple[requests.Response | None, str | None]:
+        # The whole body is read within send (by `BoundedAdapter`), so a body cut short fails here and is retried.
         try:
-            response = self._session.send(prepared, timeout=self.service.timeout)
-            response.content  # read the whole body now, so a body cut short fails here and is retried
+            response = self._session.send(prepared, timeout=self.service.timeout, **options)
         except _TRANSPORT_ERRORS as exc:
             self._count_network(gate)
             return None, f"{type(exc).__name__}: {exc}"
@@ -254,8 +274,21 @@ class PoliteSession:
             cache.delete(requests=[response.request])
 
     def _is_cached(self, prepared: requests.PreparedRequest) -> bool:
+        """Whether the cache holds an answer to this request that has not expired."""
         cache = getattr(self._session, "cache", None)
-        return bool(cache is not None and cache.contains(request=prepared))
+        if cache is None:
+            return False
+        cached = cache.get_response(cache.create_key(prepared))
+        return cached is not None and not cached.is_expired
+
+    def _cache_options(self, expire_after: timedelta | None, refresh: bool) -> dict[str, Any]:
+        """requests-cache's per-request options (a plain session takes none)."""
+        if getattr(self._session, "cache", None) is None:
+            return {}
+        options: dict[str, Any] = {"force_refresh": refresh}
+        if expire_after is not None:
+            options["expire_after"] = expire_after
+        return options
 
     def _wait_at(self, gate: _HostGate, url: str) -> None:
         seconds = gate.not_before - self._clock()

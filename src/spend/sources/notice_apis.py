@@ -63,6 +63,11 @@ class Feed:
     limit: int = 100
     stages_param: str = "stages"
     time_format: str = "%Y-%m-%dT%H:%M:%S"
+    # Our choice, not the services': releases keep arriving in a window for days after it ends (late
+    # publication, edits), so an answer about a window that ended less than `settles_after` ago is
+    # provisional and kept in the response cache for `provisional_cache` only; older ones for good.
+    settles_after: timedelta = timedelta(days=7)
+    provisional_cache: timedelta = timedelta(hours=1)
 
     def at(self, base_url: str) -> Feed:
         return replace(self, service=self.service.at(base_url))
@@ -88,6 +93,9 @@ class NoticeSearch:
     # Windows are not split below this; a smaller window still over max_hits is reported.
     min_window: timedelta = timedelta(hours=1)
     time_format: str = "%Y-%m-%dT%H:%M:%S"
+    # As for `Feed`: answers about the last days are provisional.
+    settles_after: timedelta = timedelta(days=7)
+    provisional_cache: timedelta = timedelta(hours=1)
 
     def at(self, base_url: str) -> NoticeSearch:
         return replace(self, service=self.service.at(base_url))

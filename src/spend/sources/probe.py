@@ -12,7 +12,8 @@ publisher's `PoliteSession`, paced and counted like every other request):
    bytes (`%PDF`, a zip's `PK`, the OLE header of an .xls, delimited text, an HTML page), decide.
 
 The answer is a `Probe`: a spend file of some format, an HTML page, or neither (`format` None,
-`page` False: nothing said what it is).
+`page` False: nothing said what it is). Both requests are bounded like a page (the session's limits,
+`spend.sources.limits.PAGE`): a server that drips its answer fails the check with `DeadlineExceeded`.
 """
 
 from __future__ import annotations
