@@ -173,7 +173,7 @@ FIELDS: dict[str, Field] = _fields(
     Field("supplier_name", _S, "Canonical display name of the supplier"),
     Field("match_method", _S, "How the name was tied to the supplier: exact, identifier, reference (a public body or trading name "
           "by its official identity, spend/data/public_bodies.csv), fuzzy, override, excluded"),
-    Field("match_score", pa.float64(), "Score of the match, 0-100 (100 for exact and identifier matches)"),
+    Field("match_score", pa.float64(), "Score of the match, 0-100 (100 for exact, identifier and reference matches)"),
     Field("supplier_kind", _S, "organisation, person, code_only, or why it is no supplier (redacted, total, ...)"),
     Field("supplier_group", _S, "Corporate group, kept apart from the legal entity (e.g. 'Optum / UnitedHealth')"),
     Field("supplier_sector", _S, "nhs, public, charity, company, individual, excluded or unknown "
