@@ -43,6 +43,21 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("these tests build a store but are not marked @pytest.mark.slow: " + ", ".join(unmarked))
 
 
+_SUMMARY = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def run_summary(pytestconfig) -> list[str]:
+    """Lines to print at the end of the run, after pytest's own summary (the fuzz run's counts): output
+    written while tests run is captured, so it would be seen only when a test fails."""
+    return pytestconfig.stash.setdefault(_SUMMARY, [])
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for line in config.stash.get(_SUMMARY, []):
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     return realdata_dir()

@@ -221,6 +221,20 @@ def test_a_file_that_cannot_be_parsed_is_listed_and_the_rest_is_built(tmp_path):
     assert result.payments == 1
 
 
+def test_an_amount_the_store_cannot_hold_is_its_rows_reject_and_the_store_is_built(tmp_path):
+    # £10^16 does not fit the stored DECIMAL(18, 2): it once stopped the build with pyarrow's error.
+    council = tmp_path / "raw" / "spend" / "example-council"
+    _council_file(council / "2019-09.csv", [
+        "Local government,Example Council,12/09/2019,Rent,Housing,ACME LTD,T1,5.00",
+        "Local government,Example Council,13/09/2019,Rent,Housing,ACME LTD,T2,10000000000000000.00",
+    ])
+    result = build_store(tmp_path, publishers=PUBLISHERS, workers=1)
+    assert (result.failed, result.payments, result.total_pence) == ([], 1, 500)
+    rejects = pd.read_parquet(tmp_path / "clean" / "rejects.parquet")
+    assert list(zip(rejects["source_locator"], rejects["reason"])) == [
+        ("line 3", "amount too large to store (10,000,000,000,000,000 pounds or more): '10000000000000000.00'")]
+
+
 def test_raw_files_must_sit_in_a_registered_publisher_folder(tmp_path):
     raw = tmp_path / "raw" / "spend"
     raw.mkdir(parents=True)

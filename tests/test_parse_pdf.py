@@ -1,4 +1,4 @@
-"""PDF details that need a real page: numbers printed hard against the name before them."""
+"""PDF details that need a real page: numbers printed hard against the name before them; damaged pages."""
 
 from __future__ import annotations
 
@@ -65,3 +65,38 @@ def test_no_supplier_name_carries_a_neighbouring_cell_or_a_page_number(realdata_
             elif re.search(rf"(?<![\d,.]){page}$|^{page}[A-Z]", name):
                 glued.append((path.name, name))
     assert glued == []
+
+
+def test_words_off_the_page_leave_the_column_edges_as_they_were():
+    # A damaged PDF can place a word far before the page's left edge or miles past its right one: the
+    # columns are found from the page's own text, without an index error or a bin per quarter-point to 10^9.
+    from spend.parse.pdf import Line, Word, _gutter_edges
+
+    def word(text, x0, x1, bottom):
+        return Word(text, x0, x1, bottom, 7.0)
+
+    labels = [[word("Date", 50, 70, 700)], [word("Supplier", 120, 160, 700)], [word("Amount", 300, 330, 700)]]
+    lines = [Line([word("01/04/2020", 50, 90, y), word("ACME LTD", 120, 170, y), word("1,234.00", 300, 335, y)],
+                  y, 7.0) for y in range(100, 600, 10)]
+    edges = _gutter_edges(labels, lines, [])
+    lines[3].words[:0] = [word("x", -4431.0, -4430.0, 130)]
+    lines[4].words.append(word("y", 1e9, 1e9 + 5, 140))
+    assert _gutter_edges(labels, lines, []) == edges
+
+
+def test_a_page_the_pdf_lists_but_cannot_load_is_a_corrupt_file_naming_the_page(realdata):
+    # The document opens and counts its pages, but its page tree points at an object that is not there.
+    import io
+
+    import pypdfium2 as pdfium
+
+    from spend.core.errors import CorruptFile
+    from spend.parse import parse_bytes
+
+    one = pdfium.PdfDocument.new()
+    one.import_pages(pdfium.PdfDocument(realdata / "nhs-london-2020-21/NWHO/NWHO 01 - April.pdf"), [0])
+    out = io.BytesIO()
+    one.save(out)
+    damaged = re.sub(rb"/Kids\[ ?\d+ 0 R ?\]", b"/Kids[ 999 0 R ]", out.getvalue(), count=1)
+    with pytest.raises(CorruptFile, match=r"^x\.pdf \(page 1\): the PDF's page cannot be read \(Failed to load page"):
+        parse_bytes(damaged, "x.pdf")

@@ -63,6 +63,32 @@ def test_a_supplier_whose_name_starts_like_a_total_is_a_payment():
     assert kept == [2] and rejects == [] and checks == []
 
 
+def _undated(supplier: str, amount: str, txn: str = "") -> list[str]:
+    return ["DH", "Body", "", "Gas", "Estates", supplier, txn, amount, ""]
+
+
+TOTALS = "totals row (equals the sum of the rows above)"
+
+
+@pytest.mark.parametrize("rows, kept, totals, rejects", [
+    # A name that starts like a total, on a row with no date and no transaction number: a payment, unless
+    # its amount adds up two rows or more above it.
+    ([ROW, _undated("TOTAL GAS & POWER LTD", "100.00")], [2, 3], 0, []),  # only repeats the one row above
+    ([ROW, _undated("TOTAL GAS & POWER LTD", "12.34")], [2, 3], 0, []),  # adds up nothing
+    ([_undated("Total Gas & Power Ltd", "0.00")], [2], 0, []),  # the first row: the sum of nothing above
+    ([ROW, [*ROW[:6], "T2", "50.00", ""], _undated("TOTAL GAS & POWER LTD", "150.00")], [2, 3], 1, []),
+    ([ROW, _undated("TOTAL GAS & POWER LTD", "100.00", txn="T5")], [2, 3], 0, []),  # a transaction number
+    # The label alone, or 'Total for ...', in the supplier's cell is a label: one row may be its section.
+    ([ROW, _undated("Total for April", "100.00")], [2], 1, []),
+    ([ROW, _undated("Total:", "100.00")], [2], 1, []),
+    ([ROW, _undated("Total", "120.00")], [2], 0,
+     [("line 3", "a totals row that is not the sum of the printed lines above it (100.00)")]),
+])
+def test_a_supplier_cell_starting_with_total_on_a_row_without_date_or_transaction_number(rows, kept, totals, rejects):
+    got_kept, got_rejects, nondata, _ = judge(*rows)
+    assert (got_kept, nondata.get(TOTALS, 0), got_rejects) == (kept, totals, rejects)
+
+
 def test_a_short_row_is_kept_only_when_its_amount_cell_looks_like_an_amount():
     trimmed = [*ROW[:7], "1,234.00"]  # trailing empty description left off by the exporter
     # two cells run together: the amount moves left and a purchase order number lands in the amount column

@@ -67,3 +67,14 @@ class AmbiguousHeader(SpendError):
 
 class PaymentsInputError(SpendError):
     """A payments table given to a command is missing, unreadable or lacks required columns."""
+
+
+class OverLimit(CorruptFile):
+    """The container cannot be read within the parser's limits (a zip member inflating past its cap, a sheet
+    of more cells than any spend file has): refused before it is read, never half-read. A kind of
+    `CorruptFile`, so whoever refuses damaged containers refuses these too. `limit` names the limit (a field
+    of `spend.parse.limits.Limits`) and `value` is its setting."""
+
+    def __init__(self, source, reason: str, *, limit: str, value: int, locator: str | None = None):
+        self.limit, self.value = limit, value
+        super().__init__(source, f"{reason} (limit {limit} = {value:,})", locator=locator)

@@ -11,6 +11,10 @@ from typing import Iterable
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+# Stored amounts are DECIMAL(18, 2) (Parquet and DuckDB): eighteen digits, two of them pence, so an amount is
+# under £10^16 either way. The parser refuses a published amount beyond that as its row, not the store.
+AMOUNT_DIGITS = 18
+AMOUNT_LIMIT_PENCE = 10 ** AMOUNT_DIGITS  # exclusive: |pence| must be below it
 
 
 def pence_to_decimal(pence: int) -> Decimal:

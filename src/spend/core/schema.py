@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
-AMOUNT_TYPE = pa.decimal128(18, 2)
+from spend.core.money import AMOUNT_DIGITS
+
+AMOUNT_TYPE = pa.decimal128(AMOUNT_DIGITS, 2)
 # The notices tables (Contracts Finder and Find a Tender releases) keep release and contract times in UTC.
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 GBP = "GBP"

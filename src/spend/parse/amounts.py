@@ -7,6 +7,8 @@ What an amount is, in text:
   from its number as Excel's accounting format prints it, `-   25,275.79`) or after (`120.00-`), brackets
   (`(2,509,460.00)`), or a `CR` suffix; `DR` marks a debit (positive).
 
+Refused, because the store cannot hold it: an amount of £10^16 or more either way (`AMOUNT_LIMIT_PENCE`).
+
 Refused, because reading them would mean guessing: two numbers in one cell (`57,337.73 945910603`, an amount
 printed hard against a VAT number), spaces between digit groups (`1 234,56`), a decimal comma (`25,00`,
 `1.234,56`), digits past the penny (`1234.565`), another currency (`$`, `€`). Past the penny, only zeros
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from spend.core.money import AMOUNT_LIMIT_PENCE
 from spend.core.money import CENT as PENNY
 
 # The form most cells take (`2998.48`, `-85,260.00`, `77,041`, `675.5`): digits, commas in groups of three,
@@ -37,6 +40,7 @@ _DECIMAL_COMMA = re.compile(r"^[-(]?[0-9.]*[0-9],[0-9]{1,2}\)?$")
 # A number written out by a program from a binary float: digits past the penny that are only the float's
 # rounding noise (`1234.5600000000001`, `0.30000000000000004`, `29.989999999999998`).
 _NOISE = Decimal("1e-9")
+_WHOLE_DIGITS = len(str(AMOUNT_LIMIT_PENCE // 100 - 1))  # the most whole pounds the store holds: 16 digits
 
 
 class AmountError(ValueError):
@@ -60,15 +64,38 @@ def parse_amount_pence(text: str) -> tuple[int, bool]:
         raise AmountError("amount blank")
     if _PLAIN.fullmatch(s):
         whole, _, frac = s.replace(",", "").partition(".")
-        return int(whole + (frac + "00")[:2]), False
+        _check_whole_digits(whole, s)
+        return _storable(int(whole + (frac + "00")[:2]), s), False
     return _parse_general(s)
+
+
+def _quoted(text: str) -> str:
+    """The cell as a reason quotes it: all of it, or its start when it is long."""
+    return repr(text) if len(text) <= 80 else f"{text[:80]!r}... ({len(text):,} characters)"
+
+
+def _too_large(text: str) -> AmountError:
+    return AmountError(f"amount too large to store ({AMOUNT_LIMIT_PENCE // 100:,} pounds or more): {_quoted(text)}")
+
+
+def _check_whole_digits(whole: str, text: str) -> None:
+    """Refuse more whole pounds than the store holds before reading them as a number (which, past 4,300
+    digits, Python refuses with a ValueError)."""
+    if len(whole.lstrip("-0")) > _WHOLE_DIGITS:
+        raise _too_large(text)
+
+
+def _storable(pence: int, text: str) -> int:
+    if abs(pence) >= AMOUNT_LIMIT_PENCE:
+        raise _too_large(text)
+    return pence
 
 
 def _parse_general(s: str) -> tuple[int, bool]:
     """`parse_amount_pence` for any stripped, non-blank text: signs, brackets, currency, CR/DR."""
     text = s
     if _FOREIGN.search(s):
-        raise AmountError(f"amount not in pounds: {text!r}")
+        raise AmountError(f"amount not in pounds: {_quoted(text)}")
     negative = False
     signs = 0
     if s.startswith("(") and s.endswith(")"):
@@ -96,8 +123,10 @@ def _parse_general(s: str) -> tuple[int, bool]:
     if not s or not m or not (m.group("int") or m.group("frac")):
         raise AmountError(_why_not(text, s))
     if signs > 1:
-        raise AmountError(f"amount with more than one sign: {text!r}")
-    whole = int((m.group("int") or "0").replace(",", ""))
+        raise AmountError(f"amount with more than one sign: {_quoted(text)}")
+    whole_digits = (m.group("int") or "0").replace(",", "")
+    _check_whole_digits(whole_digits, text)
+    whole = int(whole_digits)
     frac = m.group("frac") or ""
     pence = whole * 100 + int((frac + "00")[:2])
     rounded = False
@@ -105,20 +134,20 @@ def _parse_general(s: str) -> tuple[int, bool]:
         exact = Decimal(f"{whole}.{frac}")
         nearest = exact.quantize(PENNY, rounding=ROUND_HALF_UP)
         if abs(exact - nearest) > _NOISE * max(1, abs(exact)):
-            raise AmountError(f"amount with digits past the penny: {text!r}")
+            raise AmountError(f"amount with digits past the penny: {_quoted(text)}")
         pence, rounded = int(nearest * 100), True
-    return (-pence if negative else pence), rounded
+    return _storable(-pence if negative else pence, text), rounded
 
 
 def _why_not(text: str, rest: str) -> str:
     """The reason a text is not an amount, as specific as the text allows."""
     if _TWO_NUMBERS.search(rest):
-        return f"two numbers in one amount cell (or digits split by a space): {text!r}"
+        return f"two numbers in one amount cell (or digits split by a space): {_quoted(text)}"
     if _DECIMAL_COMMA.match(rest.replace(" ", "")):
-        return f"amount with a decimal comma: {text!r}"
+        return f"amount with a decimal comma: {_quoted(text)}"
     if re.fullmatch(r"[0-9,]+(\.[0-9]+)?", rest):
-        return f"amount with commas out of place: {text!r}"
-    return f"amount not a number: {text!r}"
+        return f"amount with commas out of place: {_quoted(text)}"
+    return f"amount not a number: {_quoted(text)}"
 
 
 def round_number_text(text: str) -> tuple[int, bool]:
@@ -128,9 +157,11 @@ def round_number_text(text: str) -> tuple[int, bool]:
     try:
         exact = Decimal(s)
     except ArithmeticError:
-        raise AmountError(f"amount not a number: {text!r}") from None
+        raise AmountError(f"amount not a number: {_quoted(text)}") from None
     if not exact.is_finite():
-        raise AmountError(f"amount not a number: {text!r}")
+        raise AmountError(f"amount not a number: {_quoted(text)}")
+    if abs(exact) >= AMOUNT_LIMIT_PENCE // 100:  # before quantize, which fails past its context's precision
+        raise _too_large(text)
     nearest = exact.quantize(PENNY, rounding=ROUND_HALF_UP)
     return int(nearest * 100), nearest != exact
 

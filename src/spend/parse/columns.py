@@ -84,8 +84,9 @@ class Distinct:
 
 # Plain amounts (digits, commas, at most two decimals; spaces around) are read in Arrow, all at once:
 # most of a big file's amounts are distinct, so reading them one by one in Python dominated a cold parse.
-# (commas only in groups of three). Anything else takes the general rules of spend.parse.amounts, one at a time.
-_PLAIN_CELL = r"^ *-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]{1,2})? *$"
+# (commas only in groups of three). Anything else takes the general rules of spend.parse.amounts, one at a time;
+# so do numbers of more than 15 digits before the point, which could leave int64 or the store's range.
+_PLAIN_CELL = r"^ *-?(?:[0-9]{1,3}(?:,[0-9]{3}){1,4}|[0-9]{1,15})(\.[0-9]{1,2})? *$"
 
 _FEW_AMOUNTS = 300
 

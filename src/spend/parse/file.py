@@ -31,12 +31,14 @@ import pandas as pd
 
 from spend.core import schema
 from spend.core.codes import normalise_vat_number, split_glued_code
-from spend.core.errors import AmbiguousDates, NoTableFound, SpendError
+from spend.core.errors import AmbiguousDates, NoTableFound, OverLimit, SpendError
+from spend.core.money import AMOUNT_LIMIT_PENCE, format_gbp, pence_to_decimal
 from spend.parse.columns import (
     Distinct, as_str, frame, nothing, repeat, str_array, text_column,
 )
 from spend.parse.dates import AmbiguityError, DateError, DateReader, decide_order, describe_orders, explain_orders
 from spend.parse.headers import find_header, infer_header
+from spend.parse.limits import LIMITS, Limits
 from spend.parse.pdf import read_pdf
 from spend.parse.readers import RawFile, read_csv_text, read_xls, read_xlsx
 from spend.parse.report import FileReport
@@ -44,7 +46,7 @@ from spend.parse.rows import Table, account_sheet_without_table, column, factori
 from spend.parse.sniff import CSV, PDF, XLS, XLSX, detect_format
 
 
-_READERS = {CSV: read_csv_text, XLSX: read_xlsx, XLS: read_xls, PDF: read_pdf}
+_READERS = {CSV: read_csv_text, XLSX: read_xlsx, XLS: read_xls}
 
 # A date cell holding only a time: the export formatted the date as a time and lost the day
 # (Oxford City Council, April-June 2014: every row reads 00:00:00).
@@ -67,21 +69,24 @@ def parse_spend_file(path: str | Path, **options) -> pd.DataFrame:
     return parse_file(path, **options).payments
 
 
-def parse_file(path: str | Path, *, publisher: str | None = None, date_order: str | None = None) -> ParseResult:
+def parse_file(path: str | Path, *, publisher: str | None = None, date_order: str | None = None,
+               limits: Limits = LIMITS) -> ParseResult:
     """Parse one file. `publisher` fills rows whose file has no Entity/Body column (and wins over it);
-    `date_order` ('day-first' / 'month-first') settles a file whose dates read both ways."""
+    `date_order` ('day-first' / 'month-first') settles a file whose dates read both ways; `limits` bound what
+    reading a spreadsheet may cost (spend.parse.limits)."""
     path = Path(path)
     source = str(path)
     try:
         data = path.read_bytes()
     except OSError as e:
         raise SpendError(source, f"cannot read the file ({e.strerror or e})") from None
-    return parse_bytes(data, source, publisher=publisher, date_order=date_order)
+    return parse_bytes(data, source, publisher=publisher, date_order=date_order, limits=limits)
 
 
-def parse_bytes(data: bytes, source: str, *, publisher: str | None = None, date_order: str | None = None) -> ParseResult:
+def parse_bytes(data: bytes, source: str, *, publisher: str | None = None, date_order: str | None = None,
+                limits: Limits = LIMITS) -> ParseResult:
     fmt = detect_format(data, source)
-    raw: RawFile = _READERS[fmt](data, source)
+    raw: RawFile = read_pdf(data, source) if fmt == PDF else _READERS[fmt](data, source, limits)
     report = FileReport(source_file=source, source_sha256=sha256_bytes(data), format=fmt, encoding=raw.encoding,
                         layout=raw.layout)
     tables: list[Table] = []
@@ -158,6 +163,10 @@ def _finish_payments(tables: list[Table], report: FileReport, source: str, publi
     parsed = amounts.amounts  # all readable: read_table kept no other rows
     counts = np.bincount(amounts.index, minlength=len(parsed)).tolist()
     report.total_pence = sum(a[0] * k for a, k in zip(parsed, counts))
+    if abs(report.total_pence) >= AMOUNT_LIMIT_PENCE:  # each amount is storable (amounts.py), their sum is not
+        raise OverLimit(source, f"its payments add up to {format_gbp(pence_to_decimal(report.total_pence))}, more "
+                                "than the store can hold as one amount (the file's total)",
+                        limit="AMOUNT_LIMIT_PENCE", value=AMOUNT_LIMIT_PENCE)
     suppliers = Distinct(column(tables, "supplier_name_raw"))
     supplier_text = [s.strip() for s in suppliers.values]
     implausible = {

@@ -408,6 +408,9 @@ def _overlaps_other_text(w: Word, words: list[Word]) -> bool:
     return any(o.run != w.run and o.x0 < w.x1 + 0.5 and w.x0 < o.x1 + 0.5 for o in words)
 
 
+_LARGEST_PAGE = 14_400  # points (200 inches): the largest page size PDF readers accept
+
+
 def _gutter_edges(labels: list[list[Word]], lines: list[Line], hard_starts: list[float]) -> list[float]:
     """Column edges from the page's white space: for each pair of neighbouring labels, the middle of
     the widest vertical strip between them that no table line puts ink in.
@@ -421,13 +424,20 @@ def _gutter_edges(labels: list[list[Word]], lines: list[Line], hard_starts: list
     if not lines:
         return edges
     scale = 4  # quarter-point bins
-    width = int(max(_span(lab)[1] for lab in labels) * scale) + 8
-    width = max(width, int(max(w.x1 for line in lines for w in line.words) * scale) + 8)
+    # As wide as the text, and no wider than the largest page a PDF has: a damaged file's words can lie
+    # far off the page (or before it), and every bin is memory.
+    right = max(max(_span(lab)[1] for lab in labels), max(w.x1 for line in lines for w in line.words))
+    width = int(min(max(right, 0), _LARGEST_PAGE) * scale) + 8
+
+    def at(x: float) -> int:
+        """The bin of position `x`, within the page."""
+        return min(max(int(x * scale), 0), width)
+
     cover = np.zeros(width + 1, dtype=np.int32)
     for line in lines:
         for w in line.words:
-            cover[max(int(w.x0 * scale), 0)] += 1
-            cover[min(int(w.x1 * scale) + 1, width)] -= 1
+            cover[at(w.x0)] += 1
+            cover[min(at(w.x1) + 1, width)] -= 1
     cover = np.cumsum(cover)
     empty = cover <= len(lines) // 50
     # x positions where many lines have a word ending or starting: right- and left-aligned columns.
@@ -441,8 +451,8 @@ def _gutter_edges(labels: list[list[Word]], lines: list[Line], hard_starts: list
             out.append(start_next - 0.2)  # a left-aligned column's values start exactly here
             continue
         # Search between the label centres: a label's own span may be empty on a page.
-        lo = int(sum(_span(labels[i])) / 2 * scale)
-        hi = int(sum(_span(labels[i + 1])) / 2 * scale)
+        lo = at(sum(_span(labels[i])) / 2)
+        hi = at(sum(_span(labels[i + 1])) / 2)
         strips: list[tuple[int, int]] = []
         run_start = None
         for x in range(lo, hi + 2):
@@ -791,11 +801,14 @@ def read_pdf(data: bytes, source: str) -> RawFile:
     try:
         pages = []
         for pno in range(len(doc)):
-            page = doc[pno]
             try:
-                pages.append((_page_lines(page), _page_rules(page)))
-            finally:
-                page.close()
+                page = doc[pno]
+                try:
+                    pages.append((_page_lines(page), _page_rules(page)))
+                finally:
+                    page.close()
+            except pdfium.PdfiumError as e:  # a page whose objects are damaged, in a document that opened
+                raise CorruptFile(source, f"the PDF's page cannot be read ({e})", locator=f"page {pno + 1}") from None
     finally:
         doc.close()
     numbered = _drop_page_numbers([lines for lines, _ in pages])

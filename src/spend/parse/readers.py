@@ -10,12 +10,14 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import openpyxl
 import xlrd
 
-from spend.core.errors import CorruptFile
+from spend.core.errors import CorruptFile, OverLimit
+from spend.parse.limits import LIMITS, Limits, check_zip
 from spend.parse.sniff import decode_text
 
 _DELIMITERS = (",", "\t", ";", "|")
@@ -116,40 +118,86 @@ def _pick_delimiter(text: str) -> str:
     return best
 
 
-def read_csv_text(data: bytes, source: str) -> RawFile:
+def read_csv_text(data: bytes, source: str, limits: Limits = LIMITS) -> RawFile:
     text, encoding = decode_text(data)
     delimiter = _pick_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # The csv module refuses the whole file at the first cell over its field size limit. Read with the limit
+    # raised past anything the text can hold; a cell over `limits.csv_field_chars` then costs only its row.
+    with _csv_field_size_limit(max(len(text) + 1, limits.csv_field_chars)):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            cells: list[list[str]] = list(reader)
+        except csv.Error as e:
+            raise CorruptFile(source, f"CSV cannot be read at line {reader.line_num}: {e}") from None
+        if reader.line_num == len(cells):  # one line per record: record n is line n
+            locators = [f"line {n}" for n in range(1, len(cells) + 1)]
+        else:
+            # A quoted newline makes a record span lines: read again, noting where each record ends.
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            ends: list[int] = []  # csv.line_num after each record: the physical line the record ends on
+            for _ in reader:
+                ends.append(reader.line_num)
+            # A record starts on the line after the one the previous record ended on.
+            starts = [1, *(e + 1 for e in ends[:-1])] if ends else []
+            locators = [f"line {s}" if s == e else f"lines {s}-{e}" for s, e in zip(starts, ends)]
+    sheet = Sheet(None, cells=cells, locators=locators)
+    if len(text) > limits.csv_field_chars:
+        _reject_long_cells(sheet, limits.csv_field_chars)
+    return RawFile("csv", [sheet], encoding)
+
+
+@contextmanager
+def _csv_field_size_limit(chars: int):
+    before = csv.field_size_limit(chars)
     try:
-        cells: list[list[str]] = list(reader)
-    except csv.Error as e:
-        raise CorruptFile(source, f"CSV cannot be read at line {reader.line_num}: {e}") from None
-    if reader.line_num == len(cells):  # one line per record: record n is line n
-        return RawFile("csv", [Sheet(None, cells=cells, locators=[f"line {n}" for n in range(1, len(cells) + 1)])],
-                       encoding)
-    # A quoted newline makes a record span lines: read again, noting where each record ends.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    ends: list[int] = []  # csv.line_num after each record: the physical line the record ends on
-    for _ in reader:
-        ends.append(reader.line_num)
-    # A record starts on the line after the one the previous record ended on; a quoted newline spans lines.
-    starts = [1, *(e + 1 for e in ends[:-1])] if ends else []
-    locators = [f"line {s}" if s == e else f"lines {s}-{e}" for s, e in zip(starts, ends)]
-    return RawFile("csv", [Sheet(None, cells=cells, locators=locators)], encoding)
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
-def read_xlsx(data: bytes, source: str) -> RawFile:
+def _reject_long_cells(sheet: Sheet, limit: int) -> None:
+    """Reject each row with a cell over `limit` characters, and cut that cell short in the sheet: the reject
+    quotes its start, not megabytes of it."""
+    for i, row in enumerate(sheet.cells):
+        if row and max(map(len, row)) > limit:
+            longest = max(map(len, row))
+            sheet.cells[i] = [c if len(c) <= limit else f"{c[:100]}... ({len(c):,} characters)" for c in row]
+            sheet.rejected[i] = f"a cell of {longest:,} characters, over the limit of {limit:,}"
+
+
+def read_xlsx(data: bytes, source: str, limits: Limits = LIMITS) -> RawFile:
+    """An XLSX's worksheets, each row padded to the sheet's widest. The zip is checked against `limits` before
+    it is opened, and a sheet's size is what its rows hold: its `dimension` element, which openpyxl would use
+    to pad every row and add rows, is not trusted (a false `A1:XFD20000` would cost 300 million cells)."""
+    check_zip(data, source, limits)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for a damaged container
         raise CorruptFile(source, f"the XLSX cannot be opened ({type(e).__name__}: {e})") from None
     sheets = []
+    room = limits.sheet_cells
     try:
         for ws in wb.worksheets:
+            ws.reset_dimensions()
+            cells: list[list[str]] = []
             numbers: set[tuple[int, int]] = set()
-            cells = [_row_text(values, i, numbers) for i, values in enumerate(ws.iter_rows(values_only=True))]
+            width = 0
+            for values in ws.iter_rows(values_only=True):  # each row as far as its last cell, missing rows empty
+                cells.append(_row_text(values, len(cells), numbers))
+                width = max(width, len(values))
+                if len(cells) * max(width, 1) > room:
+                    raise _too_many_cells(source, ws.title, limits)
+                if len(cells) > limits.sheet_rows:
+                    raise OverLimit(source, f"sheet {ws.title!r} holds more rows than allowed", limit="sheet_rows",
+                                    value=limits.sheet_rows)
+            room -= len(cells) * width
+            for row in cells:
+                if len(row) < width:
+                    row.extend([""] * (width - len(row)))
             locators = [f"sheet {ws.title!r} row {n}" for n in range(1, len(cells) + 1)]
             sheets.append(Sheet(ws.title, cells=cells, locators=locators, number_cells=numbers))
+    except OverLimit:
+        raise
     except Exception as e:
         raise CorruptFile(source, f"the XLSX is damaged ({type(e).__name__}: {e})") from None
     finally:
@@ -157,13 +205,22 @@ def read_xlsx(data: bytes, source: str) -> RawFile:
     return RawFile("xlsx", sheets)
 
 
-def read_xls(data: bytes, source: str) -> RawFile:
+def _too_many_cells(source: str, sheet: str, limits: Limits) -> OverLimit:
+    return OverLimit(source, f"sheet {sheet!r} holds more cells (rows x columns) than allowed", limit="sheet_cells",
+                     value=limits.sheet_cells)
+
+
+def read_xls(data: bytes, source: str, limits: Limits = LIMITS) -> RawFile:
     try:
         book = xlrd.open_workbook(file_contents=data)
     except Exception as e:
         raise CorruptFile(source, f"the XLS cannot be opened ({type(e).__name__}: {e})") from None
     sheets = []
+    room = limits.sheet_cells  # the format caps a sheet at 65,536 x 256 cells: bounded, but not small
     for sh in book.sheets():
+        room -= sh.nrows * sh.ncols
+        if room < 0:
+            raise _too_many_cells(source, sh.name, limits)
         rows = []
         numbers: set[tuple[int, int]] = set()
         for r in range(sh.nrows):

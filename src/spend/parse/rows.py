@@ -149,25 +149,32 @@ def read_table(sheet: Sheet, h: int, mapping: dict[int, str], report: FileReport
         return Table(sheet, mapping, t.ncols, ordinary, {}, cells, {"amount_gbp": amounts, "payment_date": dates})
     # The other rows, one at a time and in order. A totals row is not a payment when it equals the sum of the
     # lines above it (the payments, or every printed line with a readable amount; since the start, or since
-    # the last totals row), so keep those running sums.
+    # the last totals row), so keep those running sums, and how many lines each adds up.
     odd = sorted(set(body).difference(ordinary))
     pence_above = _running_pence(amounts, ordinary_at)
     kept_odd: list[int] = []
     mended: dict[int, tuple[list[str], list[str]]] = {}
-    kept_total = printed_total = 0
-    section_start = (0, 0)
+    kept_total = printed_total = kept_n = printed_n = 0
+    section_start = (0, 0, 0, 0)
     for i in odd:
-        above = pence_above[bisect_left(ordinary, i)]
-        running = (above + kept_total, above + printed_total)
-        sums = {*running, running[0] - section_start[0], running[1] - section_start[1]}
+        k = bisect_left(ordinary, i)
+        above = pence_above[k]
+        running = (above + kept_total, above + printed_total, k + kept_n, k + printed_n)
+        sums: dict[int, int] = {}  # a sum of the lines above -> the most lines it adds up
+        for pence, lines in ((running[0], running[2]), (running[1], running[3]),
+                             (running[0] - section_start[0], running[2] - section_start[2]),
+                             (running[1] - section_start[1], running[3] - section_start[3])):
+            sums[pence] = max(lines, sums.get(pence, 0))
         kind, cells, notes, pence = _read_odd_row(sheet, i, t, running[1], sums, report, rejects)
         if kind == _PAYMENT:
             kept_odd.append(i)
             kept_total += pence
+            kept_n += 1
             if cells is not rows[i] or notes:
                 mended[i] = (cells, notes)
         if kind in (_PAYMENT, _PRINTED_LINE):
             printed_total += pence
+            printed_n += 1
         elif kind == _TOTAL_ROW:
             section_start = running
     kept = sorted([*ordinary, *kept_odd]) if kept_odd else list(ordinary)
@@ -204,17 +211,24 @@ class _TableShape:
 # What became of an odd row: a payment; a printed line that is not kept but whose amount a printed total
 # covers (rejected with a readable amount); a totals row; or nothing to count (non-data, unreadable).
 _PAYMENT, _PRINTED_LINE, _TOTAL_ROW, _NOTHING = "payment", "printed line", "totals row", "nothing"
-# A totals label: 'Total', 'Totals', 'Grand total', 'Sub-total', 'Total for ...', 'Sum', 'Sum:'.
+# A totals label: 'Total', 'Totals', 'Grand total', 'Sub-total', 'Total for ...', 'Sum', 'Sum:'. A cell that
+# starts with one may say more ('Total Gas & Power Ltd'): only the labels themselves are `_TOTAL_LABEL`.
 _TOTAL = re.compile(r"^(grand |sub ?)?totals?\b|^sum\b")
+_TOTAL_LABEL = re.compile(r"(grand |sub ?)?totals?( for\b.*)?|sum")
 
 
-def _read_odd_row(sheet: Sheet, i: int, t: _TableShape, running: int, sums: set[int], report: FileReport,
+def _read_odd_row(sheet: Sheet, i: int, t: _TableShape, running: int, sums: dict[int, int], report: FileReport,
                   rejects: list[dict]) -> tuple[str, list[str] | None, list[str], int]:
     """Judge one row that is not ordinary: (what it is, its cells and notes if it is a payment, its pence).
 
     Non-data is recognised, never the default: a blank row, a repeated header, a note (one cell of text
     that is not a payment written in one cell), a totals row that equals the sum of the printed lines above
-    it. Anything else without a readable amount, supplier or date is rejected with its reason."""
+    it (`sums`: each sum -> how many lines it adds up). Anything else without a readable amount, supplier or
+    date is rejected with its reason.
+
+    A totals row has a totals label, no date and no transaction number. When the label is the start of the
+    supplier's cell and the cell says more ('Total Gas & Power Ltd'), it may be a supplier's name: the row
+    is a total only when its amount adds up two lines or more, and otherwise a payment like any other."""
     if i in sheet.nondata:
         nondata(report, sheet.nondata[i])
         return _NOTHING, None, [], 0
@@ -230,17 +244,28 @@ def _read_odd_row(sheet: Sheet, i: int, t: _TableShape, running: int, sums: set[
     if isinstance(parsed, AmountError) and (i, t.amount_at) in sheet.number_cells:
         parsed, cells, notes = _spreadsheet_number(cells, t.amount_at, notes)
     date, txn, supplier = t.cell(cells, t.date_at), t.cell(cells, t.txn_at), t.cell(cells, t.supplier_at)
-    labelled = not date and any(_TOTAL.match(normalise_header(c)) for c in cells if c) and (
-        not supplier or _TOTAL.match(normalise_header(supplier)))
+    if txn and _TOTAL.match(normalise_header(txn)):
+        txn = ""  # the label sits in the transaction column (LNWU's 'Sum:'): no transaction number
+    supplier_key = normalise_header(supplier)
+    labelled = not date and not txn and any(_TOTAL.match(normalise_header(c)) for c in cells if c) and (
+        not supplier or _TOTAL.match(supplier_key))
+    named = labelled and bool(supplier) and not _TOTAL_LABEL.fullmatch(supplier_key)
     if isinstance(parsed, AmountError):
-        reason = "totals label without an amount" if labelled else _classify_unreadable(cells, t.header_key, t.ncols)
+        reason = ("totals label without an amount" if labelled and not named
+                  else _classify_unreadable(cells, t.header_key, t.ncols))
         if reason:
             nondata(report, reason)
         else:
             reject(rejects, report, sheet, i, str(parsed))
         return _NOTHING, None, [], 0
     pence = parsed[0]
-    if labelled or (not date and not txn and not supplier):
+    if named:
+        if sums.get(pence, 0) >= 2:
+            report.checks.append(Check("totals row", sheet.locators[i], pence, pence))
+            nondata(report, "totals row (equals the sum of the rows above)")
+            return _TOTAL_ROW, None, [], pence
+        # else a payment to a supplier whose name starts like a total, read by the rules below
+    elif labelled or (not date and not txn and not supplier):
         # A labelled totals row, or a bare amount under the table (Barts Health's December 2020 XLS ends
         # with a bare £60,110,413.54 under the amounts).
         equal = pence in sums

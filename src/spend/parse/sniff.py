@@ -8,12 +8,11 @@ changing from one month to the next, so each file is decided on its own.
 from __future__ import annotations
 
 import codecs
-import io
 import re
-import zipfile
 from pathlib import Path
 
-from spend.core.errors import CorruptFile, EmptyFile, NotASpendFile
+from spend.core.errors import EmptyFile, NotASpendFile
+from spend.parse.limits import open_zip
 
 PDF, XLSX, XLS, CSV = "pdf", "xlsx", "xls", "csv"
 # The file names `spend parse` looks for in a folder (the format itself is found from the bytes).
@@ -34,11 +33,7 @@ def detect_format(data: bytes, source: str | Path) -> str:
     if data.startswith(_OLE2):
         return XLS
     if data.startswith(b"PK\x03\x04"):
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except (zipfile.BadZipFile, NotImplementedError, UnicodeDecodeError, ValueError, EOFError) as e:
-            # zipfile raises several kinds for a damaged directory (an unknown version, a mangled name)
-            raise CorruptFile(source, f"a damaged or truncated zip/XLSX file ({type(e).__name__}: {e})") from None
+        names = set(open_zip(data, str(source)).namelist())  # the directory only: members are checked when read
         if "xl/workbook.xml" in names:
             return XLSX
         if "content.xml" in names:
