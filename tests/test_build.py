@@ -230,7 +230,7 @@ def test_an_amount_the_store_cannot_hold_is_its_rows_reject_and_the_store_is_bui
     ])
     result = build_store(tmp_path, publishers=PUBLISHERS, workers=1)
     assert (result.failed, result.payments, result.total_pence) == ([], 1, 500)
-    rejects = pd.read_parquet(tmp_path / "clean" / "rejects.parquet")
+    rejects = pd.read_parquet(tmp_path / "clean" / "current" / "rejects.parquet")
     assert list(zip(rejects["source_locator"], rejects["reason"])) == [
         ("line 3", "amount too large to store (10,000,000,000,000,000 pounds or more): '10000000000000000.00'")]
 
