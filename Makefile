@@ -10,7 +10,7 @@ export SPEND_REALDATA := $(REALDATA)
 REALDATA_MORE ?= $(abspath ../shared/realdata-more)
 export SPEND_REALDATA_MORE := $(REALDATA_MORE)
 
-.PHONY: setup demo test test-quick bench clean
+.PHONY: setup demo test test-quick bench bench-national clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ test-quick: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_parse.py
 	$(BIN)/python benchmarks/bench_build.py
+
+# A national-scale build: a generated corpus of FILES distinct spend files (benchmarks/generate_corpus.py),
+# built cold, rebuilt, with a file added and one changed, and a parse profile against baselines. About 15 to
+# 30 minutes for 12,000 files on two cores; FILES=300 for a quick run. Not part of `make test`.
+FILES ?= 12000
+bench-national: setup
+	$(BIN)/python benchmarks/bench_national.py --files $(FILES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
