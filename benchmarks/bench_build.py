@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import replace
+from msgspec.structs import replace
 from decimal import Decimal
 from pathlib import Path
 

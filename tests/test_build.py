@@ -333,13 +333,27 @@ def test_parsing_on_a_dask_cluster_gives_the_same_store(tmp_path, realdata):
     folder.mkdir(parents=True)
     for f in sorted(realdata.glob(REAL["kingston-hospital"]))[:4]:
         shutil.copyfile(f, folder / f.name)
+    second = tmp_path / "raw" / "spend" / "epsom-and-st-helier"
+    second.mkdir(parents=True)
+    for f in sorted(realdata.glob(REAL["epsom-and-st-helier"]))[:2]:
+        shutil.copyfile(f, second / f.name)
+    local = tmp_path / "local"
+    shutil.copytree(tmp_path / "raw", local / "raw")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
         result = build_store(tmp_path, publishers=PUBLISHERS, scheduler=cluster.scheduler_address)
-    assert (result.parsed_now, result.failed) == (4, [])
+    # Parsed file by file and assembled publisher by publisher on the cluster.
+    assert (result.parsed_now, result.failed, result.publishers_written) == (6, [], 2)
     expected = sum((parse_file(f).payments["amount_gbp"].sum()
-                    for f in sorted(realdata.glob(REAL["kingston-hospital"]))[:4]), Decimal(0))
-    assert sum(load_payments(tmp_path)["amount_gbp"], Decimal(0)) == expected
+                    for f in [*sorted(realdata.glob(REAL["kingston-hospital"]))[:4],
+                              *sorted(realdata.glob(REAL["epsom-and-st-helier"]))[:2]]), Decimal(0))
+    on_cluster = load_payments(tmp_path)
+    assert sum(on_cluster["amount_gbp"], Decimal(0)) == expected
+    # The same store as a build in this machine's processes.
+    build_store(local, publishers=PUBLISHERS, workers=1)
+    order = ["source_file", "source_locator"]
+    pd.testing.assert_frame_equal(on_cluster.sort_values(order).reset_index(drop=True).astype(str),
+                                  load_payments(local).sort_values(order).reset_index(drop=True).astype(str))
 
 
 @pytest.mark.slow

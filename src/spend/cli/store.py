@@ -18,7 +18,8 @@ examples:
 
 Parses every file under data/raw/spend/<publisher>/ that is new or changed (by sha256) and writes a new
 store under data/clean, then points data/clean/current at it: payments/ (Parquet, partitioned by
-publisher_id and year), rejects.parquet, files.parquet, the notices tables from the OCDS files under
+publisher_id and year; a publisher whose files and suppliers did not change keeps its files, linked from
+the last store), rejects.parquet, files.parquet, the notices tables from the OCDS files under
 data/raw/contracts-finder and data/raw/find-a-tender (award suppliers carry the same supplier_id as the
 payments), and the DuckDB database spend.duckdb (also data/spend.duckdb) with views over them, each column
 commented with its meaning (spend dictionary lists them). A file that cannot be read is listed (spend files

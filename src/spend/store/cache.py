@@ -12,12 +12,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from spend.core import schema
 from spend.core.errors import SpendError
-from spend.store.write import write_parquet_atomic, write_text_atomic
+from spend.core.files import write_via_temp
+
+# pyarrow and the schema are imported where a parse is read or written: a build that finds everything
+# cached and unchanged does without them.
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 # What decides what a parse produces: every module of spend.parse and spend.core (the parser imports
@@ -62,13 +61,17 @@ def sha256_file(path: Path) -> str:
 def parse_to_cache(path: str, key: str, cache_dir: str, date_order: str | None) -> dict:
     """Parse one file and write its payments, rejects and report under `cache_dir/<key>.*`.
 
-    Returns the report as a dict. A file that cannot be parsed gets a report with status 'failed'
-    and the error: one bad file never stops the build, and it is listed in files.parquet.
+    Returns the report as a dict, and the summary of the names its payments carry (`summarise_names`; None
+    when it failed). A file that cannot be parsed gets a report with status 'failed' and the error: one bad
+    file never stops the build, and it is listed in files.parquet.
     """
+    from spend.core import schema
     from spend.parse import parse_file
+    from spend.store.write import write_parquet_atomic
 
     cache = Path(cache_dir)
     report: dict
+    names = None
     try:
         result = parse_file(path, date_order=date_order)
     except SpendError as e:
@@ -86,10 +89,35 @@ def parse_to_cache(path: str, key: str, cache_dir: str, date_order: str | None) 
             "main_month": Counter(d.strftime("%Y-%m") for d in dates).most_common(1)[0][0] if len(dates) else None,
             "warnings": r.self_check_warnings(),
         }
-        write_parquet_atomic(schema.to_arrow(result.payments, schema.PAYMENTS), cache / f"{key}.payments.parquet")
+        payments = schema.to_arrow(result.payments, schema.PAYMENTS)
+        write_parquet_atomic(payments, cache / f"{key}.payments.parquet")
         write_parquet_atomic(schema.to_arrow(result.rejects, schema.REJECTS), cache / f"{key}.rejects.parquet")
-    write_text_atomic(json.dumps(report), cache / f"{key}.json")  # written last: it marks the entry complete
-    return report
+        names = summarise_names(payments)
+    text = json.dumps(report)  # written last: it marks the entry complete
+    write_via_temp(cache / f"{key}.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return report, names
+
+
+# What identifies a supplier as published: the name and what the file says beside it.
+IDENTITY = ["supplier_name_raw", "publisher", "vat_number", "company_number", "supplier_code"]
+
+
+def summarise_names(payments):
+    """One row per distinct IDENTITY of a parse's payments (a pyarrow Table), in the order they first appear:
+    IDENTITY, the first row's source_locator, and n, the rows that carry it. What supplier resolution reads
+    of a file (spend.store.suppliers), made while the parse is in memory."""
+    import pyarrow as pa
+
+    frame = payments.select(IDENTITY + ["source_locator"]).to_pandas()
+    frame["n"] = frame.groupby(IDENTITY, dropna=False, sort=False)["source_locator"].transform("size")
+    out = frame.drop_duplicates(subset=IDENTITY)  # the first row of each: its line
+    return pa.Table.from_pandas(out[IDENTITY + ["source_locator", "n"]], schema=_names_schema(), preserve_index=False)
+
+
+def _names_schema():
+    import pyarrow as pa
+
+    return pa.schema([*((c, pa.string()) for c in IDENTITY), ("source_locator", pa.string()), ("n", pa.int64())])
 
 
 def is_cached(cache: Path, key: str) -> bool:
@@ -100,11 +128,17 @@ def read_report(cache: Path, key: str) -> dict:
     return json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
 
 
-def read_payments(cache: Path, key: str, columns: list[str] | None = None) -> pa.Table:
+def read_payments(cache: Path, key: str, columns: list[str] | None = None):
+    """A cached parse's payments (a pyarrow Table)."""
+    import pyarrow.parquet as pq
+
     return pq.read_table(cache / f"{key}.payments.parquet", columns=columns)
 
 
-def read_rejects(cache: Path, key: str) -> pa.Table:
+def read_rejects(cache: Path, key: str):
+    """A cached parse's rejects (a pyarrow Table)."""
+    import pyarrow.parquet as pq
+
     return pq.read_table(cache / f"{key}.rejects.parquet")
 
 

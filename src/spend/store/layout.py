@@ -14,8 +14,10 @@ store or the new one, payments, files and database together, never a mix, and a 
 leaves the old store whole. Every link is relative, and the database's views name their Parquet files
 relative to the store folder, so the data folder can be moved or copied as it is.
 
-Anything else under data/clean (a store folder no link points at, temporary files) is a leftover of a build
-that was stopped, removed by the next one (`remove_leftovers`), which holds the build lock (spend.store.lock).
+A build's last step sets the store it replaced aside (`.old-<name>`) and removes it in the background
+(`retire_others`). Anything else under data/clean (a store folder no link points at, temporary files) is a
+leftover of a build that was stopped, removed by the next one (`remove_leftovers`), which holds the build
+lock (spend.store.lock).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -115,6 +119,26 @@ def remove_leftovers(data_dir: Path) -> list[Path]:
         _remove(path)
         removed.append(path)
     return removed
+
+
+def retire_others(data_dir: Path) -> list[Path]:
+    """Set aside every store folder `current` does not point at (one rename each, to `.old-<name>`), and
+    remove them in a background process: removing a large store's thousands of folders takes seconds the
+    build need not wait for. A removal that does not finish (the machine stops) is finished by the next
+    build (`remove_leftovers`). Only the holder of the build lock may call this."""
+    clean = clean_dir(data_dir)
+    live = store_dir(data_dir)
+    retired = []
+    for path in clean.iterdir() if clean.is_dir() else ():
+        if path.name.startswith(STORE_PREFIX) and live is not None and path.resolve() != live:
+            target = clean / f".old-{path.name}"
+            os.replace(path, target)
+            retired.append(target)
+    if retired:
+        subprocess.Popen([sys.executable, "-c", "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, True)",
+                          *map(str, retired)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    return retired
 
 
 def _remove(path: Path) -> None:

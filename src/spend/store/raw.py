@@ -3,6 +3,8 @@ with the provenance record written beside it when it was fetched or added."""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +29,7 @@ class RawSpendFile:
     meta: dict
     size: int
     mtime_ns: int
+    provenance: tuple[int, int] | None = None  # the provenance record's size and modification time
 
     @property
     def fetched_at(self) -> datetime | None:
@@ -47,26 +50,45 @@ def spend_raw_root(data_dir: Path) -> Path:
     return data_dir / "raw" / SPEND_DIR
 
 
-def find_raw_files(data_dir: Path) -> list[RawSpendFile]:
+def find_raw_files(data_dir: Path, known: dict | None = None) -> list[RawSpendFile]:
     """Every file under data/raw/spend/<publisher>/..., with its provenance record if it has one; none when
-    there is no such folder."""
+    there is no such folder. `known` (path under data/raw -> {"provenance": [size, mtime_ns], "meta": {...}},
+    what the last build saw) spares reading the records whose size and modification time are unchanged."""
     root = spend_raw_root(data_dir)
     if not root.is_dir():
         return []
+    known = known or {}
+    raw = data_dir / "raw"
+    found = []  # (parts under data/raw, has a provenance record); os.walk, as a store can hold many thousands
+    for folder, _, names in os.walk(root, followlinks=True):
+        listed = set(names)
+        base = Path(folder).relative_to(raw).parts
+        for name in names:
+            if not name.endswith(PROVENANCE_SUFFIX) and not name.startswith("."):
+                found.append(((*base, name), name + PROVENANCE_SUFFIX in listed))
     out = []
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.name.endswith(PROVENANCE_SUFFIX) or path.name.startswith("."):
-            continue
-        rel_to_root = path.relative_to(root)
-        if len(rel_to_root.parts) < 2:
-            raise BuildError(path, "raw spend files belong in a publisher folder: data/raw/spend/<publisher>/...")
+    for parts, has_record in sorted(found):
+        path = raw.joinpath(*parts)
         try:
-            meta = read_provenance(path) or {}
-        except ProvenanceError as e:
-            raise BuildError(e.source, e.reason) from None
-        st = path.stat()
-        out.append(RawSpendFile(path, path.relative_to(data_dir / "raw").as_posix(), rel_to_root.parts[0],
-                                meta, st.st_size, st.st_mtime_ns))
+            st = os.stat(path)
+        except FileNotFoundError:  # a link to nothing
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        if len(parts) < 3:
+            raise BuildError(path, "raw spend files belong in a publisher folder: data/raw/spend/<publisher>/...")
+        rel = "/".join(parts)
+        record = os.stat(provenance_path(path)) if has_record else None
+        stamp = (record.st_size, record.st_mtime_ns) if record else None
+        seen = known.get(rel) or {}
+        if stamp is not None and list(stamp) == seen.get("provenance") and isinstance(seen.get("meta"), dict):
+            meta = seen["meta"]
+        else:
+            try:
+                meta = read_provenance(path) or {}
+            except ProvenanceError as e:
+                raise BuildError(e.source, e.reason) from None
+        out.append(RawSpendFile(path, rel, parts[1], meta, st.st_size, st.st_mtime_ns, stamp))
     return out
 
 

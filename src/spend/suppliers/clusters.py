@@ -66,6 +66,21 @@ class PairDecision:
 
 
 @dataclass
+class PairMemo:
+    """The fuzzy comparisons of an earlier clustering, so that the next one compares only the pairs a new key
+    is in (a build that adds a month of files meets few new names).
+
+    `paired` holds the keys whose candidate pairs were all found and compared, `compared` every such pair
+    that was not rejected. A pair between two keys already paired is taken from here, not looked for again:
+    when new keys make a word less rare, a full clustering (no memo) could find a few more pairs among the
+    old keys than the memo holds. Valid for the same rules only (the caller keeps it with their version)."""
+
+    params: ClusterParams
+    paired: set[str] = field(default_factory=set)
+    compared: dict[tuple[str, str], Comparison] = field(default_factory=dict)
+
+
+@dataclass
 class Clustering:
     canonical_of: dict[str, str]  # key -> canonical key of its supplier
     supplier_id_of: dict[str, str]  # canonical key -> supplier id
@@ -198,28 +213,50 @@ def _blocks(keys: list[str], params: ClusterParams) -> list[list[int]]:
     return out
 
 
-def find_candidate_pairs(keys: list[str], params: ClusterParams = ClusterParams()) -> list[tuple[str, str]]:
+def find_candidate_pairs(keys: list[str], params: ClusterParams = ClusterParams(),
+                         among: set[str] | None = None) -> list[tuple[str, str]]:
     """Pairs of keys worth comparing in full, sorted (each pair ordered, a < b; `keys` must be sorted).
 
     Inside each block, pairs pass a cheap vectorised filter first: token_set_ratio (words in common, in any
     order) or the ratio of the names without spaces ('WIFI SPARK' / 'WIFISPARK') must reach
-    `prefilter_cutoff`. Only survivors are compared word by word in Python.
+    `prefilter_cutoff`. Only survivors are compared word by word in Python. With `among`, only the pairs
+    at least one of these keys is in (the blocks are still made from all the keys).
     """
     n = len(keys)
+    new = None if among is None else np.fromiter((k in among for k in keys), dtype=bool, count=n)
     small_codes, found_codes = [], []
     for block in _blocks(keys, params):
         members = np.asarray(sorted(block), dtype=np.int64)
+        if new is not None and not new[members].any():
+            continue
         if len(members) <= params.small_block:
             upper_i, upper_j = np.triu_indices(len(members), 1)
+            if new is not None:
+                either = new[members[upper_i]] | new[members[upper_j]]
+                upper_i, upper_j = upper_i[either], upper_j[either]
             small_codes.append(members[upper_i] * n + members[upper_j])
             continue
-        names = [keys[i] for i in members.tolist()]
+        if new is None:
+            names = [keys[i] for i in members.tolist()]
+            scores = process.cdist(
+                names, names, scorer=fuzz.token_set_ratio, score_cutoff=params.prefilter_cutoff,
+                dtype=np.uint8, workers=params.workers,
+            )
+            xs, ys = np.nonzero(np.triu(scores, k=1))
+            found_codes.append(members[xs] * n + members[ys])
+            continue
+        # The new keys against every key of the block: token_set_ratio is symmetric, so this finds the same
+        # pairs as the whole square would.
+        fresh = members[new[members]]
         scores = process.cdist(
-            names, names, scorer=fuzz.token_set_ratio, score_cutoff=params.prefilter_cutoff,
-            dtype=np.uint8, workers=params.workers,
+            [keys[i] for i in fresh.tolist()], [keys[i] for i in members.tolist()], scorer=fuzz.token_set_ratio,
+            score_cutoff=params.prefilter_cutoff, dtype=np.uint8, workers=params.workers,
         )
-        xs, ys = np.nonzero(np.triu(scores, k=1))
-        found_codes.append(members[xs] * n + members[ys])
+        xs, ys = np.nonzero(scores)
+        a, b = fresh[xs], members[ys]
+        keep = a != b
+        a, b = a[keep], b[keep]
+        found_codes.append(np.minimum(a, b) * n + np.maximum(a, b))
     found = np.unique(np.concatenate(found_codes)) if found_codes else np.empty(0, dtype=np.int64)
     small = np.unique(np.concatenate(small_codes)) if small_codes else np.empty(0, dtype=np.int64)
     small = np.setdiff1d(small, found, assume_unique=True)
@@ -240,8 +277,10 @@ def cluster_keys(
     identifiers: dict[str, frozenset[Identifier]] | None = None,
     overrides: Overrides | None = None,
     params: ClusterParams = ClusterParams(),
+    memo: PairMemo | None = None,
 ) -> Clustering:
-    """Cluster keys (key -> kind) into suppliers. Deterministic: the result depends only on the inputs."""
+    """Cluster keys (key -> kind) into suppliers. Deterministic: the result depends only on the inputs (and,
+    with a `memo` of the same params, the pairs it holds; the memo is updated to these keys)."""
     identifiers = identifiers or {}
     overrides = overrides or no_overrides()
     keys = sorted(kinds)
@@ -309,11 +348,7 @@ def cluster_keys(
     # 3. Fuzzy matching between organisations.
     if params.fuzzy:
         fuzzy_keys = [k for k in keys if kinds[k] not in EXACT_ONLY_KINDS]
-        compared = []
-        for a, b in find_candidate_pairs(fuzzy_keys, params):
-            comparison = compare_keys(a, b)
-            if comparison.band != "reject":
-                compared.append((a, b, comparison))
+        compared = _compared_pairs(fuzzy_keys, params, memo)
         compared.sort(key=lambda t: (-(t[2].band == "accept"), -t[2].score, t[0], t[1]))
         for a, b, comparison in compared:
             if comparison.band == "accept":
@@ -330,6 +365,25 @@ def cluster_keys(
                                               comparison.evidence, False, "", _shared(identifiers, a, b), comparison))
 
     return _finish(clusters, keys, decisions, overrides)
+
+
+def _compared_pairs(keys: list[str], params: ClusterParams, memo: PairMemo | None) -> list:
+    """(a, b, comparison) for every candidate pair of `keys` that is not rejected."""
+    if memo is None or memo.params != params:
+        pairs = find_candidate_pairs(keys, params)
+        kept = {}
+    else:
+        present = set(keys)
+        kept = {pair: c for pair, c in memo.compared.items() if pair[0] in present and pair[1] in present}
+        pairs = find_candidate_pairs(keys, params, among=present - memo.paired)
+    for a, b in pairs:
+        if (a, b) not in kept:
+            comparison = compare_keys(a, b)
+            if comparison.band != "reject":
+                kept[(a, b)] = comparison
+    if memo is not None:
+        memo.params, memo.paired, memo.compared = params, set(keys), kept
+    return [(a, b, c) for (a, b), c in kept.items()]
 
 
 def _strength(scheme: str) -> str:

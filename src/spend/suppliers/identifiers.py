@@ -146,7 +146,16 @@ def identifiers_from_payments(payments) -> IdentifierStore:
     # One look at each distinct combination; the first row it appears in is named as the source.
     located = [c for c in ("source_file", "source_locator") if c in columns]
     distinct = payments.drop_duplicates(subset=subset)[subset + located]
-    for row in distinct.to_dict("records"):
+    # Only rows whose name carries a code, or with a VAT or company number, can add anything: the others are
+    # not visited one by one (a national store has hundreds of thousands of distinct rows, few with codes).
+    names = distinct["supplier_name_raw"]
+    coded = {n: bool(parse_name(n).codes) for n in names.dropna().astype(str).unique()}
+    carries = names.map(lambda n: coded.get(str(n), False) if not _blank(n) else False).astype(bool)
+    for column in ("vat_number", "company_number"):
+        if column in columns:
+            values = distinct[column]
+            carries |= values.notna() & (values.astype(str).str.strip() != "")
+    for row in distinct[carries.to_numpy()].to_dict("records"):
         name = row["supplier_name_raw"]
         if _blank(name):
             continue

@@ -15,7 +15,7 @@ spend.suppliers.sectors). Its cost grows with the number of distinct names, not 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from spend.core.schema import SUPPLIER_FIELDS
-from spend.suppliers.clusters import ClusterParams, Clustering, cluster_keys, make_supplier_id
+from spend.suppliers.clusters import ClusterParams, Clustering, PairMemo, cluster_keys, make_supplier_id
 from spend.suppliers.groups import find_group, load_groups
 from spend.suppliers.identifiers import Identifier, IdentifierStore, identifiers_from_payments
 from spend.suppliers.keys import is_missing, make_key, parse_name
@@ -60,6 +60,29 @@ class SupplierResolution:
         return rows.iloc[0].to_dict()
 
 
+@dataclass
+class ResolutionMemo:
+    """What one resolution leaves for the next over mostly the same names (a build that adds files): each
+    name's parse and kind, each supplier's sector, and the fuzzy comparisons (spend.suppliers.clusters.PairMemo).
+    All of it depends on the names alone and the package's rules, never on overrides or identifiers; keep it
+    with a fingerprint of the rules (spend.store.suppliers does) and start afresh when they change."""
+
+    parsed: dict = field(default_factory=dict)  # raw name -> (ParsedName, kind before overrides)
+    sectors: dict = field(default_factory=dict)  # ((raw, kind), ...) of one supplier -> its sector
+    pairs: PairMemo = field(default_factory=lambda: PairMemo(ClusterParams()))
+
+    def parse(self, distinct: list[str]) -> dict:
+        """raw -> (ParsedName, kind) for these names, from the memo or worked out now; the memo keeps only these."""
+        self.parsed = {raw: self.parsed.get(raw) or (parse_name(raw), classify_name(raw)) for raw in distinct}
+        return self.parsed
+
+    def sector(self, raws: list[str], kinds: list[str]) -> str:
+        signature = tuple(zip(raws, kinds))
+        if signature not in self.sectors:
+            self.sectors[signature] = sector_of_names(raws, kinds)
+        return self.sectors[signature]
+
+
 def _as_overrides(overrides: Overrides | str | Path | None) -> Overrides:
     if isinstance(overrides, Overrides):
         return overrides
@@ -74,12 +97,14 @@ def resolve_names(
     overrides: Overrides | str | Path | None = None,
     params: ClusterParams = ClusterParams(),
     groups: dict[str, tuple[str, ...]] | None = None,
+    memo: ResolutionMemo | None = None,
 ) -> SupplierResolution:
     """Resolve published supplier names to suppliers.
 
     `counts` (name -> number of payments) only chooses display names. `identifiers` adds identifiers from
     other columns or sources; without it, codes glued onto the names are used. `overrides` is the analysts'
-    file (None: the package's spend/data/supplier_overrides.csv; pass `no_overrides()` for none).
+    file (None: the package's spend/data/supplier_overrides.csv; pass `no_overrides()` for none). `memo`
+    carries the work of an earlier resolution over to this one, and is updated (ResolutionMemo).
     """
     overrides = _as_overrides(overrides)
     groups = load_groups() if groups is None else groups
@@ -89,10 +114,12 @@ def resolve_names(
         for name in distinct:
             identifiers.add_glued_codes(name)
 
-    parts = {raw: parse_name(raw) for raw in distinct}
+    work = memo or ResolutionMemo()
+    parsed = work.parse(distinct)
+    parts = {raw: parsed[raw][0] for raw in distinct}
     kind_of_raw: dict[str, str] = {}
     for raw in distinct:
-        kind = classify_name(raw)
+        kind = parsed[raw][1]
         override = overrides.kinds.get(parts[raw].key)
         kind_of_raw[raw] = override[0] if override else kind
 
@@ -112,7 +139,8 @@ def resolve_names(
         if found:
             references[key] = found
             key_ids[key].add(Identifier("reference", found.identity, source=found.evidence()))
-    clustering = cluster_keys(kinds, {k: frozenset(v) for k, v in key_ids.items()}, overrides, params)
+    clustering = cluster_keys(kinds, {k: frozenset(v) for k, v in key_ids.items()}, overrides, params,
+                              memo=memo.pairs if memo is not None else None)
 
     counts = counts or {}
     raws_of_supplier: dict[str, list[str]] = defaultdict(list)
@@ -132,9 +160,10 @@ def resolve_names(
             display[canonical] = name
             if clustering.supplier_id_of[canonical] == make_supplier_id(canonical):
                 clustering.supplier_id_of[canonical] = make_supplier_id(make_key(name))
-    sector = {
-        canonical: sector_of_names(raws, [kind_of_raw[r] for r in raws]) for canonical, raws in raws_of_supplier.items()
-    }
+    sector = {canonical: work.sector(raws, [kind_of_raw[r] for r in raws]) for canonical, raws in raws_of_supplier.items()}
+    if memo is not None:
+        memo.sectors = {s: memo.sectors[s] for s in {tuple(zip(raws, [kind_of_raw[r] for r in raws]))
+                                                    for raws in raws_of_supplier.values()}}
 
     rows = []
     for raw in distinct:
