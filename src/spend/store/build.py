@@ -52,7 +52,7 @@ from spend.store import cache as parse_cache, layout
 from spend.store.lock import build_lock
 from spend.store.raw import BuildError, RawSpendFile, find_notice_files, find_raw_files, spend_raw_root
 from spend.store.stops import stop_point
-from spend.store.workers import run_parses
+from spend.store.workers import run_parses, run_tasks
 
 # The assembly's modules (pandas, pyarrow, duckdb) are imported when there is something to assemble: a
 # rebuild with nothing changed does without them.
@@ -196,7 +196,7 @@ def _build(data: Path, notice_files, publishers, workers, scheduler, progress: b
     reuse = state if (not force and state.get("assembly") == assembly and current is not None
                       and state.get("store") == current.name) else {}
     record = _assemble(data, files, notice_files, keys, shas, reports, publishers, cache, progress, result, reuse,
-                       scheduler, stage, fresh)
+                       workers, scheduler, stage, fresh)
     result.assembled = True
     with stage("record"):
         parse_cache.prune(cache, set(keys.values()))
@@ -219,7 +219,8 @@ def _store_is_whole(data: Path, files, notice_files) -> bool:
 
 
 def _assemble(data: Path, files, notice_files, keys, shas, reports, publishers, cache: Path, progress: bool,
-              result: BuildResult, last: dict, scheduler: str | None, stage: _Stages, fresh: dict) -> dict:
+              result: BuildResult, last: dict, workers: int | None, scheduler: str | None, stage: _Stages,
+              fresh: dict) -> dict:
     """Write every table and the DuckDB views to a new store folder, then make it the current store. What
     the last build (`last`, its record; empty for a build from scratch) wrote and is still right is carried
     over. Returns what the build record keeps of this assembly."""
@@ -244,8 +245,8 @@ def _assemble(data: Path, files, notice_files, keys, shas, reports, publishers, 
         if files:
             with stage("payments"):
                 record["partitions"] = _write_payments(store / "payments", previous, by_publisher, keys, cache,
-                                                       publishers, suppliers, names_of, last, scheduler, progress,
-                                                       result)
+                                                       publishers, suppliers, names_of, last, workers, scheduler,
+                                                       progress, result)
             with stage("rejects"):
                 unchanged = {f.rel for f in parsed if (last.get("files", {}).get(f.rel) or {}).get("key") == keys[f.rel]}
                 old_rejects = previous / "rejects.parquet" if previous is not None else None
@@ -275,13 +276,11 @@ def _assemble(data: Path, files, notice_files, keys, shas, reports, publishers, 
 
 
 def _write_payments(out: Path, previous: Path | None, by_publisher, keys, cache, publishers, suppliers,
-                    names_of: dict[str, int], last: dict, scheduler: str | None, progress: bool,
-                    result: BuildResult) -> dict:
+                    names_of: dict[str, int], last: dict, workers: int | None, scheduler: str | None,
+                    progress: bool, result: BuildResult) -> dict:
     """Each publisher's payments: kept from the last store when its partition's fingerprint (its files, their
     parses and provenance, and how its names resolve) is the one recorded, else written now (on the Dask
     cluster when there is one). Returns the partitions' record."""
-    from tqdm import tqdm
-
     from spend.store import assemble
 
     out.mkdir()
@@ -295,14 +294,13 @@ def _write_payments(out: Path, previous: Path | None, by_publisher, keys, cache,
             result.publishers_kept += 1
         else:
             todo.append((slug, fp))
-    jobs = [(out, slug, by_publisher[slug], keys, cache, publishers[slug].name, suppliers) for slug, _ in todo]
-    if scheduler:
-        from spend.store.workers import run_on_dask
-
-        done = run_on_dask(assemble.write_publisher, jobs, scheduler, "assembling", progress)
-    else:
-        done = [assemble.write_publisher(*job) for job in tqdm(jobs, desc="assembling", unit="publisher",
-                                                                 disable=not progress or len(jobs) < 2)]
+    # One task per publisher, in the build's pool of processes or on its Dask cluster; the supplier columns
+    # go to each worker once. Largest publishers first, so the last task is a small one.
+    todo.sort(key=lambda t: -sum(f.size for f in by_publisher[t[0]]))
+    jobs = [(out, slug, by_publisher[slug], {f.rel: keys[f.rel] for f in by_publisher[slug]}, cache,
+             publishers[slug].name) for slug, _ in todo]
+    done = run_tasks(assemble.write_publisher, jobs, workers, scheduler, "assembling", "publisher", progress,
+                     shared=suppliers)
     for (slug, fp), (rows, dups, total) in zip(todo, done):
         partitions[slug] = {"fp": fp, "rows": rows, "dups": dups, "total_pence": total}
     result.publishers_written = len(todo)

@@ -28,23 +28,9 @@ def run_parses(tasks: list[tuple[str, str, str, str | None]], workers: int | Non
                progress: bool) -> dict:
     """Run `parse_to_cache(*task)` for each task: in this process, in a process pool, or on a Dask cluster.
     Returns each parsed key's names summary (spend.store.cache.summarise_names)."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(tasks), desc="parsing", unit="file", disable=not progress or len(tasks) < 2)
-    try:
-        if scheduler:
-            done = run_on_dask(parse, tasks, scheduler, bar=bar)
-        elif workers == 1 or len(tasks) < 2:
-            done = []
-            for t in tasks:
-                done.append(parse(*t))
-                bar.update()
-        else:
-            # Big files first, so one large PDF does not start last and leave a core idle.
-            tasks = sorted(tasks, key=lambda t: -os.path.getsize(t[0]))
-            done = _run_in_pool(tasks, workers or os.cpu_count(), bar)
-    finally:
-        bar.close()
+    # Big files first, so one large PDF does not start last and leave a core idle.
+    tasks = sorted(tasks, key=lambda t: -os.path.getsize(t[0]))
+    done = run_tasks(parse, tasks, workers, scheduler, "parsing", "file", progress)
     return {t[1]: names for t, (_, names) in zip(tasks, done) if names is not None}
 
 
@@ -54,14 +40,50 @@ def parse(path: str, key: str, cache_dir: str, date_order: str | None) -> tuple:
     return parse_to_cache(path, key, cache_dir, date_order)
 
 
-def _run_in_pool(tasks, workers: int, bar) -> list:
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=end_with_parent, initargs=(os.getpid(),))
+def run_tasks(fn, jobs: list[tuple], workers: int | None, scheduler: str | None, desc: str, unit: str,
+              progress: bool, shared=None) -> list:
+    """`fn(*job)` for each job (`fn(*job, shared)` when `shared` is given: something every job reads, sent
+    to each worker once), in this process, in a pool of `workers` processes, or on a Dask cluster; the
+    results in the jobs' order."""
+    from tqdm import tqdm
+
+    extra = () if shared is None else (shared,)
+    bar = tqdm(total=len(jobs), desc=desc, unit=unit, disable=not progress or len(jobs) < 2)
     try:
-        futures = [pool.submit(parse, *t) for t in tasks]
+        if scheduler:
+            return run_on_dask(fn, jobs, scheduler, bar=bar, shared=shared)
+        if workers == 1 or len(jobs) < 2:
+            done = []
+            for job in jobs:
+                done.append(fn(*job, *extra))
+                bar.update()
+            return done
+        return _run_in_pool(fn, jobs, workers or os.cpu_count(), bar, extra)
+    finally:
+        bar.close()
+
+
+_SHARED: tuple = ()  # what run_tasks sends each pool worker once
+
+
+def _with_shared(fn, job: tuple):
+    return fn(*job, *_SHARED)
+
+
+def _start_worker(parent: int, shared: tuple) -> None:
+    global _SHARED
+    end_with_parent(parent)
+    _SHARED = shared
+
+
+def _run_in_pool(fn, jobs, workers: int, bar, shared: tuple) -> list:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), shared))
+    try:
+        futures = [pool.submit(_with_shared, fn, job) for job in jobs]
         for f in as_completed(futures):
             f.result()
             bar.update()
-    except BaseException:  # a parse that raised, Ctrl-C: stop the running parses too, not only the queued ones
+    except BaseException:  # a task that raised, Ctrl-C: stop the running tasks too, not only the queued ones
         _stop_workers(pool)
         raise
     pool.shutdown()
@@ -93,25 +115,23 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def run_on_dask(fn, jobs: list[tuple], scheduler: str, desc: str = "", progress: bool = False, bar=None) -> list:
-    """`fn(*job)` for each job on a Dask distributed cluster, one task each; the results in the jobs' order.
-    Workers must see the same data folder (a shared filesystem)."""
+def run_on_dask(fn, jobs: list[tuple], scheduler: str, bar=None, shared=None) -> list:
+    """`fn(*job)` (or `fn(*job, shared)`) for each job on a Dask distributed cluster, one task each; the
+    results in the jobs' order. `shared` is sent to every worker once. Workers must see the same data folder
+    (a shared filesystem)."""
     from distributed import Client, as_completed as dask_completed
-    from tqdm import tqdm
 
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as e:
         raise BuildError(scheduler, f"cannot reach the Dask scheduler: {e}") from None
-    own_bar = bar is None
-    bar = bar or tqdm(total=len(jobs), desc=desc, unit="task", disable=not progress or len(jobs) < 2)
     try:
-        futures = [client.submit(fn, *job, pure=False) for job in jobs]
+        extra = () if shared is None else (client.scatter(shared, broadcast=True),)
+        futures = [client.submit(fn, *job, *extra, pure=False) for job in jobs]
         for f in dask_completed(futures):
             f.result()
-            bar.update()
+            if bar is not None:
+                bar.update()
         return [f.result() for f in futures]
     finally:
-        if own_bar:
-            bar.close()
         client.close()
